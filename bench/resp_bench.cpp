@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "bench_inputs.hpp"
 #include "rediscluster/resp.hpp"
 
 namespace {
@@ -26,27 +27,18 @@ void parse_repeatedly(benchmark::State& state, const std::string& wire) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-void BM_ParseBulk1KiB(benchmark::State& state) {
-    parse_repeatedly(state, "$1024\r\n" + std::string(1024, 'v') + "\r\n");
-}
+using namespace rediscluster::bench;
+
+void BM_ParseBulk1KiB(benchmark::State& state) { parse_repeatedly(state, bulk_reply(1024)); }
 BENCHMARK(BM_ParseBulk1KiB);
 
-void BM_ParseArray100(benchmark::State& state) {
-    std::string wire = "*100\r\n";
-    for (int i = 0; i < 100; ++i) {
-        const auto value = "value:" + std::to_string(i);
-        wire += "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
-    }
-    parse_repeatedly(state, wire);
-}
+void BM_ParseArray100(benchmark::State& state) { parse_repeatedly(state, array100_reply()); }
 BENCHMARK(BM_ParseArray100);
 
-void BM_ParseSimpleOk(benchmark::State& state) { parse_repeatedly(state, "+OK\r\n"); }
+void BM_ParseSimpleOk(benchmark::State& state) { parse_repeatedly(state, ok_reply()); }
 BENCHMARK(BM_ParseSimpleOk);
 
-void BM_ParseBulk32(benchmark::State& state) {
-    parse_repeatedly(state, "$32\r\n" + std::string(32, 'v') + "\r\n");
-}
+void BM_ParseBulk32(benchmark::State& state) { parse_repeatedly(state, bulk_reply(32)); }
 BENCHMARK(BM_ParseBulk32);
 
 void BM_EncodeSet32(benchmark::State& state) {

@@ -25,6 +25,10 @@ install(FILES
     ${CMAKE_CURRENT_BINARY_DIR}/rediscluster-config-version.cmake
     DESTINATION ${_config_dir})
 
+# The .pc file finds its prefix relative to itself, so an install moved or
+# made with `cmake --install --prefix` still points at the right place.
+file(RELATIVE_PATH PC_PREFIX_FROM_PCFILEDIR
+    /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(cmake/rediscluster.pc.in ${CMAKE_CURRENT_BINARY_DIR}/rediscluster.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/rediscluster.pc
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -10,11 +10,11 @@ namespace {
 constexpr std::array<std::uint16_t, 256> make_crc16_table() {
     std::array<std::uint16_t, 256> table{};
     for (unsigned byte = 0; byte < 256; ++byte) {
-        auto crc = static_cast<std::uint16_t>(byte << 8);
+        unsigned crc = byte << 8U;
         for (int bit = 0; bit < 8; ++bit) {
-            crc = static_cast<std::uint16_t>((crc & 0x8000U) ? (crc << 1) ^ 0x1021U : crc << 1);
+            crc = (crc & 0x8000U) != 0 ? (crc << 1U) ^ 0x1021U : crc << 1U;
         }
-        table[byte] = crc;
+        table[byte] = static_cast<std::uint16_t>(crc);
     }
     return table;
 }
