@@ -1,0 +1,296 @@
+#pragma once
+
+// Cluster topology: which nodes exist and which node serves each slot.
+//
+//  - StartupNode, NodeInfo: the spec's node records.
+//  - HostPortRemap: rewrites the addresses the cluster announces (for NAT,
+//    port forwarding, containers) before the client uses them.
+//  - SlotTable: an immutable snapshot mapping each of the 16384 slots to its
+//    master and replicas, with O(1) lookup.
+//  - parse_cluster_slots(): turns a CLUSTER SLOTS reply into slot ranges,
+//    following the endpoint rules of the cluster specification.
+//  - NodeManager: discovers the topology from startup nodes and keeps the
+//    current SlotTable.
+//
+// Thread safety: StartupNode, NodeInfo, HostPort, SlotRange are plain values.
+// HostPortRemap and SlotTable are immutable after construction and safe to
+// share between threads. NodeManager is safe to use from many threads at
+// once (see its comment).
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rediscluster/resp.hpp"
+#include "rediscluster/slot.hpp"
+
+namespace rediscluster {
+
+/// A node to bootstrap discovery from: `{.host = "127.0.0.1", .port = 7000}`.
+struct StartupNode {
+    std::string host = {};
+    std::uint16_t port = 0;
+
+    bool operator==(const StartupNode&) const = default;
+};
+
+/// The "host:port" name the library uses for a node (IPv6 hosts are not
+/// bracketed, as Redis itself prints them in MOVED replies).
+[[nodiscard]] std::string node_name(std::string_view host, std::uint16_t port);
+
+/// A node of the cluster as the client knows it.
+struct NodeInfo {
+    std::string host;
+    std::uint16_t port = 0;
+    /// "host:port"
+    std::string name;
+    /// "master" or "slave", the spec's words.
+    std::string server_type;
+
+    [[nodiscard]] bool is_master() const noexcept { return server_type == "master"; }
+    bool operator==(const NodeInfo&) const = default;
+};
+
+/// Makes a NodeInfo with its name filled in.
+[[nodiscard]] NodeInfo make_node(std::string host, std::uint16_t port, std::string server_type);
+
+// ---------------------------------------------------------------------------
+// Host/port remapping
+
+/// An address as announced by the cluster or as remapped.
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+
+    auto operator<=>(const HostPort&) const = default;
+};
+
+/// One rule of the original's list form. Hosts come in pairs and ports come
+/// in pairs: from_host without to_host (or the reverse) is an error, and so
+/// is from_port without to_port. A rule with only hosts rewrites the host
+/// of every port; one with only ports rewrites the port on every host. Host
+/// names are accepted as well as IP addresses.
+struct HostPortRemapRule {
+    std::optional<std::string> from_host = std::nullopt;
+    std::optional<std::uint16_t> from_port = std::nullopt;
+    std::optional<std::string> to_host = std::nullopt;
+    std::optional<std::uint16_t> to_port = std::nullopt;
+};
+
+/// Rewrites cluster-announced addresses, applied to everything the client
+/// learns: CLUSTER SLOTS endpoints and MOVED/ASK targets. Startup nodes are
+/// used as given. Three forms, as the spec and the original allow:
+///
+/// ```
+///   HostPortRemap exact({{{"10.0.0.1", 7000}, {"redis.example.com", 17000}}});   // map
+///   HostPortRemap rules({{.from_host = "10.0.0.1", .to_host = "127.0.0.1"}});    // rule list
+///   HostPortRemap custom([](const HostPort& a) { return HostPort{"127.0.0.1", a.port}; });
+/// ```
+/// The first matching entry wins; an address nothing matches is kept.
+/// Host comparison ignores ASCII case, and IP addresses compare by value
+/// ("::1" matches "0:0:0:0:0:0:0:1").
+class HostPortRemap {
+public:
+    using Function = std::function<HostPort(const HostPort&)>;
+
+    /// No remapping.
+    HostPortRemap() = default;
+    /// The spec's form: exact (host, port) → (host, port).
+    HostPortRemap(std::map<HostPort, HostPort> exact);  // NOLINT: implicit on purpose
+    /// The original's rule list. Throws RedisClusterConfigError for an
+    /// invalid rule, with the original's messages.
+    HostPortRemap(std::vector<HostPortRemapRule> rules);  // NOLINT
+    /// Any function (thread-safe: it may be called from several threads).
+    HostPortRemap(Function function);  // NOLINT
+
+    /// The original's untyped form: each rule a map with keys "from_host",
+    /// "from_port", "to_host", "to_port" (ports as decimal text). Throws
+    /// RedisClusterConfigError for unknown keys, unpaired keys, empty hosts
+    /// or ports that are not integers in 1..65535.
+    static HostPortRemap from_rules(const std::vector<std::map<std::string, std::string>>& rules);
+
+    [[nodiscard]] HostPort apply(const HostPort& address) const;
+    [[nodiscard]] bool empty() const noexcept;
+
+private:
+    std::map<HostPort, HostPort> exact_;
+    std::vector<HostPortRemapRule> rules_;
+    Function function_;
+};
+
+/// True when two host strings name the same host as far as the client can
+/// tell without DNS: equal ignoring ASCII case, or equal IP addresses.
+[[nodiscard]] bool same_host(std::string_view a, std::string_view b);
+
+// ---------------------------------------------------------------------------
+// Slot table
+
+/// A contiguous range of slots served by one master and its replicas.
+struct SlotRange {
+    std::uint16_t first = 0;
+    std::uint16_t last = 0;
+    NodeInfo master;
+    std::vector<NodeInfo> replicas;
+
+    bool operator==(const SlotRange&) const = default;
+};
+
+/// Which nodes serve each slot. Immutable once built; lookups are O(1).
+class SlotTable {
+public:
+    /// No slot covered.
+    SlotTable();
+    /// Builds the table from ranges. Throws ClusterError when two ranges
+    /// give one slot different masters.
+    explicit SlotTable(const std::vector<SlotRange>& ranges);
+
+    /// The master then the replicas of `slot`; empty when not covered.
+    [[nodiscard]] std::span<const NodeInfo> operator[](std::uint16_t slot) const noexcept;
+    /// The master of `slot`, or nullptr when not covered.
+    [[nodiscard]] const NodeInfo* master(std::uint16_t slot) const noexcept;
+    [[nodiscard]] bool covered(std::uint16_t slot) const noexcept;
+    /// Number of covered slots (16384 when the cluster is fully covered),
+    /// as `len(slots)` counts them in the spec's monitoring example.
+    [[nodiscard]] std::size_t size() const noexcept { return covered_slots_; }
+    /// Every distinct node, masters first, in slot order.
+    [[nodiscard]] const std::vector<NodeInfo>& nodes() const noexcept { return nodes_; }
+    /// The ranges the table was built from, merged where adjacent slots share
+    /// the same nodes, in slot order.
+    [[nodiscard]] std::vector<SlotRange> ranges() const;
+    /// Index of a shard (a master and its replicas) per slot, -1 if uncovered.
+    [[nodiscard]] int shard_of(std::uint16_t slot) const noexcept { return slot_shard_[slot]; }
+    /// Master then replicas of shard `index`.
+    [[nodiscard]] std::span<const NodeInfo> shard(std::size_t index) const noexcept { return shards_[index]; }
+    [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+
+private:
+    std::vector<std::vector<NodeInfo>> shards_;
+    std::array<std::int16_t, kSlotCount> slot_shard_;
+    std::vector<NodeInfo> nodes_;
+    std::size_t covered_slots_ = 0;
+};
+
+/// Parses a CLUSTER SLOTS reply from the node at `responder_host`, with the
+/// endpoint rules of the cluster specification: an empty host (or NULL)
+/// means the responder's own host; "?" means the endpoint is unknown and is
+/// skipped (a range whose master is unknown is left uncovered); host names
+/// are kept as names. Fields after host and port (node id, networking
+/// metadata) are ignored. `remap` is applied to every endpoint.
+/// Throws ProtocolError naming the entry and what was expected when the
+/// reply does not have the documented shape.
+[[nodiscard]] std::vector<SlotRange> parse_cluster_slots(const Reply& reply,
+                                                         std::string_view responder_host,
+                                                         const HostPortRemap& remap = {});
+
+// ---------------------------------------------------------------------------
+// NodeManager
+
+/// Runs one command on a node during discovery and returns its reply
+/// (throwing the library's typed errors). The pools supply one that uses
+/// their connection options (TLS, credentials, timeouts).
+using NodeCommandRunner =
+    std::function<Reply(const HostPort& node, const std::vector<std::string>& command)>;
+
+/// Options of NodeManager; the names are the spec's.
+struct NodeManagerOptions {
+    /// Nodes to bootstrap from. At least one is required.
+    std::vector<StartupNode> startup_nodes;
+    /// A full re-discovery happens after this many MOVED redirects (see
+    /// increment_reinitialize_counter). Unset: 25, as in the original.
+    std::optional<std::size_t> reinitialize_steps;
+    /// Accept a slot map that does not cover all 16384 slots without asking
+    /// the node whether the cluster requires full coverage.
+    bool skip_full_coverage_check = false;
+    /// Re-discovery also asks every node found by the previous discovery,
+    /// not only the startup nodes, so a client keeps finding the cluster
+    /// after its startup nodes are gone.
+    bool nodemanager_follow_cluster = false;
+    /// Applied to every endpoint learnt from the cluster.
+    HostPortRemap host_port_remap;
+};
+
+/// Discovers the cluster's topology and keeps the current slot table.
+///
+/// Thread safety: every method may be called from any thread. Readers get
+/// an immutable snapshot (a shared_ptr) and never wait for discovery.
+/// initialize() is single-flight: callers that arrive while one runs wait
+/// for it and share its result (or its exception) instead of starting
+/// another; no lock is held while talking to nodes.
+class NodeManager {
+public:
+    /// Throws RedisClusterException when there is no startup node, and
+    /// RedisClusterConfigError for a startup node with an empty host or port 0.
+    NodeManager(NodeManagerOptions options, NodeCommandRunner runner);
+
+    /// Discovers the topology: asks the seeds in order (the startup nodes,
+    /// and with nodemanager_follow_cluster also every known node) for
+    /// CLUSTER SLOTS until one answer covers every slot (or, when full
+    /// coverage is not required, any slot). Partial answers are merged;
+    /// answers that disagree on a slot's master raise ClusterError. On
+    /// failure the previous table is kept and RedisClusterException says
+    /// why each seed failed.
+    void initialize();
+    /// Same as initialize().
+    void reset();
+
+    /// The current slot table (empty before the first initialize()).
+    [[nodiscard]] std::shared_ptr<const SlotTable> slots() const;
+    /// Every known node, masters and replicas.
+    [[nodiscard]] std::vector<NodeInfo> all_nodes() const;
+    /// Masters and replicas: "master" or "slave"; anything else throws
+    /// RedisClusterConfigError.
+    [[nodiscard]] std::vector<NodeInfo> get_nodes_by_server_type(std::string_view server_type) const;
+    /// The master of `slot`. Throws SlotNotCoveredError naming the slot.
+    [[nodiscard]] NodeInfo get_master_node_by_slot(std::uint16_t slot) const;
+    /// A node chosen uniformly among all known nodes; the startup nodes when
+    /// none is known yet.
+    [[nodiscard]] NodeInfo random_node() const;
+    /// The startup nodes, as given.
+    [[nodiscard]] const std::vector<StartupNode>& startup_nodes() const noexcept;
+    [[nodiscard]] const NodeManagerOptions& options() const noexcept { return options_; }
+    /// How many times a discovery completed.
+    [[nodiscard]] std::uint64_t generation() const;
+
+    /// Records a MOVED for `slot` to `target` (already remapped): the slot
+    /// now maps to the target at once. When the target was a replica of the
+    /// slot's old master, that is a failover: every slot of the old master
+    /// moves to the target, which becomes the master. Returns true when the
+    /// table changed.
+    bool apply_moved(std::uint16_t slot, const HostPort& target);
+
+    /// Counts `count` redirects; returns true each time the count reaches
+    /// reinitialize_steps (the caller then re-discovers). Never skips a
+    /// threshold, unlike the original's modulo test.
+    bool increment_reinitialize_counter(std::size_t count = 1);
+
+private:
+    std::vector<HostPort> seeds() const;
+
+    NodeManagerOptions options_;
+    NodeCommandRunner runner_;
+    std::size_t reinitialize_steps_;
+
+    mutable std::mutex table_mutex_;  // guards table_, generation_, counter
+    std::shared_ptr<const SlotTable> table_;
+    std::uint64_t generation_ = 0;
+    std::size_t redirect_counter_ = 0;
+
+    std::mutex refresh_mutex_;  // guards the single-flight state below
+    std::condition_variable refresh_done_;
+    bool refresh_running_ = false;
+    std::uint64_t refresh_round_ = 0;
+    std::exception_ptr refresh_error_;
+};
+
+}  // namespace rediscluster
