@@ -60,6 +60,16 @@ void validate(const std::vector<HostPortRemapRule>& rules) {
     }
 }
 
+std::uint16_t parse_port(std::size_t index, const std::string& key, const std::string& value) {
+    unsigned number = 0;
+    const auto* end = value.data() + value.size();
+    const auto result = std::from_chars(value.data(), end, number);
+    if (value.empty() || result.ec != std::errc{} || result.ptr != end || number == 0 || number > 65535) {
+        invalid_rule(index, key + " must be an integer in 1..65535, got '" + value + "'");
+    }
+    return static_cast<std::uint16_t>(number);
+}
+
 bool rule_matches(const HostPortRemapRule& rule, const HostPort& address) {
     if (!rule.from_host && !rule.from_port) {
         return false;  // an empty rule never matches, as in the original
@@ -102,24 +112,14 @@ HostPortRemap HostPortRemap::from_rules(const std::vector<std::map<std::string, 
     for (std::size_t i = 0; i < rules.size(); ++i) {
         HostPortRemapRule rule;
         for (const auto& [key, value] : rules[i]) {
-            auto port = [&]() -> std::uint16_t {
-                unsigned number = 0;
-                const auto* end = value.data() + value.size();
-                const auto result = std::from_chars(value.data(), end, number);
-                if (value.empty() || result.ec != std::errc{} || result.ptr != end || number == 0 ||
-                    number > 65535) {
-                    invalid_rule(i, key + " must be an integer in 1..65535, got '" + value + "'");
-                }
-                return static_cast<std::uint16_t>(number);
-            };
             if (key == "from_host") {
                 rule.from_host = value;
             } else if (key == "to_host") {
                 rule.to_host = value;
             } else if (key == "from_port") {
-                rule.from_port = port();
+                rule.from_port = parse_port(i, key, value);
             } else if (key == "to_port") {
-                rule.to_port = port();
+                rule.to_port = parse_port(i, key, value);
             } else {
                 invalid_rule(i, "Invalid keys provided in host_port_remap rule: '" + key +
                                     "' (expected from_host, from_port, to_host, to_port)");
