@@ -133,6 +133,7 @@ public:
 
 private:
     friend class ReplyParser;
+    friend struct ReplyTextAccess;  // decode_responses rewrites strings in place
 
     ReplyType type_ = ReplyType::Null;
     // Integer and Boolean (0/1) share this; Double keeps its own member so a

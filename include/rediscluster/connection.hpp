@@ -1,0 +1,243 @@
+#pragma once
+
+// Connections to one Redis node: ClusterConnection (TCP) and
+// SSLClusterConnection (TLS), on a common Connection base.
+//
+// A connection connects lazily (on the first command) or on connect(); it
+// runs on_connect() (AUTH, CLIENT SETNAME, SELECT, READONLY) once per
+// connect; it writes each command (or batch) with one system call and reads
+// through a buffered RESP parser. Error replies become the typed exceptions
+// of error_reply.hpp, and leave the connection usable. Any I/O error,
+// timeout or protocol error closes the connection (is_connected() turns
+// false), so a pool never reuses a connection in an unknown state.
+//
+// Thread safety: a connection is used by one thread at a time. Different
+// connections may be used concurrently.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rediscluster/errors.hpp"
+#include "rediscluster/resp.hpp"
+
+namespace rediscluster {
+
+namespace detail {
+class Transport;
+class SocketHandle;
+struct TlsContext;
+}  // namespace detail
+
+/// TCP keepalive tuning (socket_keepalive_options). Unset fields keep the
+/// system's defaults.
+struct KeepaliveOptions {
+    /// Idle time before the first probe (TCP_KEEPIDLE).
+    std::optional<std::chrono::seconds> idle = std::nullopt;
+    /// Time between probes (TCP_KEEPINTVL).
+    std::optional<std::chrono::seconds> interval = std::nullopt;
+    /// Unanswered probes before the connection is dropped (TCP_KEEPCNT).
+    std::optional<int> count = std::nullopt;
+};
+
+/// Options of a connection; the names are the spec's. Designated
+/// initializers must follow this order.
+struct ConnectionOptions {
+    /// Host name or IP address of the node. Default "localhost".
+    std::string host = "localhost";
+    /// Port of the node. Default 6379.
+    std::uint16_t port = 6379;
+    /// Database number; a cluster only has 0 (SELECT is sent when not 0).
+    int db = 0;
+    /// ACL user name (Redis 6+); unset: AUTH with the password alone.
+    std::optional<std::string> username = std::nullopt;
+    /// Password; unset: no AUTH.
+    std::optional<std::string> password = std::nullopt;
+    /// Limit for each read and each write. Default 10 s; nullopt waits
+    /// forever (then a frozen server blocks the caller).
+    std::optional<std::chrono::milliseconds> socket_timeout = std::chrono::seconds(10);
+    /// Limit for connecting: name resolution, TCP connect, TLS handshake
+    /// and on_connect together. Default 5 s.
+    std::chrono::milliseconds socket_connect_timeout = std::chrono::seconds(5);
+    /// Enable TCP keepalive probes. Default off.
+    bool socket_keepalive = false;
+    /// Keepalive tuning, used when socket_keepalive is on.
+    KeepaliveOptions socket_keepalive_options = {};
+    /// Retry a command that timed out, once, on a fresh connection (in
+    /// execute()). Beware: the first attempt may have run on the server, so
+    /// a non-idempotent command (INCR, LPUSH...) can run twice. Default off.
+    bool retry_on_timeout = false;
+    /// Text encoding for decode_responses: "utf-8" (default) or "latin-1".
+    std::string encoding = "utf-8";
+    /// What decode_responses does with bytes invalid in `encoding`:
+    /// "strict" (DataError, default), "replace" (U+FFFD) or "ignore" (dropped).
+    std::string encoding_errors = "strict";
+    /// Check and convert string replies to UTF-8 text in `encoding`.
+    /// Default off: replies are bytes.
+    bool decode_responses = false;
+    /// Send READONLY on connect, so a replica serves reads. Default off.
+    bool readonly = false;
+    /// CLIENT SETNAME on connect; unset: no name.
+    std::optional<std::string> client_name = std::nullopt;
+    /// TLS (SSLClusterConnection): "required" (default) or "optional" verify
+    /// the server's certificate and fail when it does not verify (a server
+    /// always presents one, so both behave alike); "none" skips verification.
+    std::string ssl_cert_reqs = "required";
+    /// CA certificates (PEM file) to verify the server with; unset: the
+    /// system's store.
+    std::optional<std::string> ssl_ca_certs = std::nullopt;
+    /// Client certificate (PEM, may hold the chain), for servers that
+    /// require one (tls-auth-clients).
+    std::optional<std::string> ssl_certfile = std::nullopt;
+    /// Client private key (PEM); unset: read from ssl_certfile.
+    std::optional<std::string> ssl_keyfile = std::nullopt;
+    /// Passphrase of an encrypted ssl_keyfile.
+    std::optional<std::string> ssl_password = std::nullopt;
+    /// Check that the server's certificate names `host` (a DNS name, or an
+    /// IP address SAN for IP hosts). Default on, stricter than the Python
+    /// original; applies only when the certificate is verified.
+    bool ssl_check_hostname = true;
+    /// Limits on reply sizes (see ParserLimits).
+    ParserLimits parser_limits = {};
+};
+
+/// A connection to one Redis server. Usually used as ClusterConnection or
+/// SSLClusterConnection.
+class Connection {
+public:
+    /// Validates `options` (RedisClusterConfigError naming the field and
+    /// value); does not connect.
+    explicit Connection(ConnectionOptions options);
+    virtual ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Connects and runs on_connect(), unless already connected. Throws
+    /// ConnectionError, TimeoutError (socket_connect_timeout),
+    /// AuthenticationError.
+    void connect();
+    /// Closes the connection; idempotent; drops replies in flight.
+    void disconnect() noexcept;
+    [[nodiscard]] bool is_connected() const noexcept;
+
+    /// Runs after the socket (and TLS) is up: AUTH when a password is set,
+    /// CLIENT SETNAME when client_name is set, SELECT when db is not 0.
+    /// Wrong credentials throw AuthenticationError; any other failure a
+    /// ConnectionError naming the step.
+    virtual void on_connect();
+
+    /// Sends one command (connecting first if needed).
+    template <CommandArgument... Args>
+    void send_command(const Args&... args) {
+        command_buffer_.clear();
+        encode_command(command_buffer_, args...);
+        send_packed_command(command_buffer_, 1);
+    }
+    /// Sends one command whose arguments are a range.
+    template <std::ranges::forward_range Range>
+        requires CommandArgument<std::ranges::range_value_t<Range>>
+    void send_command_range(const Range& args) {
+        command_buffer_.clear();
+        encode_command_range(command_buffer_, args);
+        send_packed_command(command_buffer_, 1);
+    }
+    /// Sends already encoded commands (see encode_command) in one write:
+    /// the batch primitive of pipelines. `command_count` replies are then
+    /// expected.
+    void send_packed_command(std::string_view packed, std::size_t command_count = 1);
+
+    /// Reads the next reply. An error reply is thrown as its typed
+    /// exception (the connection stays usable).
+    [[nodiscard]] Reply read_response();
+    /// Same, into `out`, reusing its storage.
+    void read_response(Reply& out);
+    /// Reads `count` replies in order; error replies are returned as values,
+    /// so one failed command does not hide the others' replies.
+    [[nodiscard]] std::vector<Reply> read_responses(std::size_t count);
+
+    /// Sends one command and reads its reply. With retry_on_timeout, a
+    /// timeout is retried once on a fresh connection.
+    template <CommandArgument... Args>
+    Reply execute(const Args&... args) {
+        command_buffer_.clear();
+        encode_command(command_buffer_, args...);
+        return execute_packed(command_buffer_);
+    }
+    /// execute() for a range of arguments.
+    template <std::ranges::forward_range Range>
+        requires CommandArgument<std::ranges::range_value_t<Range>>
+    Reply execute_range(const Range& args) {
+        command_buffer_.clear();
+        encode_command_range(command_buffer_, args);
+        return execute_packed(command_buffer_);
+    }
+    /// Sends `packed` (one encoded command) and reads its reply, with the
+    /// retry_on_timeout rule.
+    Reply execute_packed(std::string_view packed);
+
+    /// Replies sent for and not yet read.
+    [[nodiscard]] std::size_t pending_replies() const noexcept { return pending_replies_; }
+    [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
+    [[nodiscard]] const std::string& host() const noexcept { return options_.host; }
+    [[nodiscard]] std::uint16_t port() const noexcept { return options_.port; }
+    /// "host:port"
+    [[nodiscard]] const std::string& endpoint() const noexcept { return endpoint_; }
+    /// The socket descriptor, -1 when not connected (for inspection only).
+    [[nodiscard]] int native_handle() const noexcept;
+
+protected:
+    /// Wraps the connected socket in a transport: plain here, TLS in
+    /// SSLClusterConnection. Runs within the connect deadline.
+    virtual std::unique_ptr<detail::Transport> open_transport(detail::SocketHandle socket);
+    /// Sends one command during on_connect and returns its reply; a
+    /// failure becomes ConnectionError("<step> failed on host:port: ...").
+    Reply handshake_command(std::string_view step, std::initializer_list<std::string_view> command);
+
+private:
+    void read_reply(Reply& out);
+    void fail() noexcept;
+
+    ConnectionOptions options_;
+    std::string endpoint_;
+    std::unique_ptr<detail::Transport> transport_;
+    ReplyParser parser_;
+    std::string command_buffer_;
+    std::size_t pending_replies_ = 0;
+    int encoding_ = 0;
+    int decode_errors_ = 0;
+};
+
+/// A TCP connection to a cluster node. With `readonly`, on_connect also
+/// sends READONLY (once per connection), so a replica serves reads; a
+/// refusal is ConnectionError("READONLY command failed: ...").
+class ClusterConnection : public Connection {
+public:
+    explicit ClusterConnection(ConnectionOptions options);
+    void on_connect() override;
+};
+
+/// A TLS connection to a cluster node (OpenSSL). The TLS settings are
+/// checked when the connection is built: unreadable certificates or keys,
+/// or a wrong ssl_password, throw RedisClusterConfigError naming the file.
+/// A server whose certificate does not verify is refused with
+/// ConnectionError("... certificate verify failed: <reason>"). SNI is sent
+/// for host names, never for IP addresses.
+class SSLClusterConnection : public ClusterConnection {
+public:
+    explicit SSLClusterConnection(ConnectionOptions options);
+    ~SSLClusterConnection() override;
+
+protected:
+    std::unique_ptr<detail::Transport> open_transport(detail::SocketHandle socket) override;
+
+private:
+    std::shared_ptr<const detail::TlsContext> tls_;
+};
+
+}  // namespace rediscluster

@@ -1,0 +1,202 @@
+#include "detail/socket.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "rediscluster/errors.hpp"
+
+namespace rediscluster::detail {
+namespace {
+
+std::string describe_errno(int error) { return std::strerror(error); }
+
+int remaining_ms(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
+}
+
+struct AddrinfoDeleter {
+    void operator()(addrinfo* info) const noexcept { freeaddrinfo(info); }
+};
+using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
+
+// Name resolution bounded by the deadline: getaddrinfo_a lets us stop
+// waiting for a slow resolver (the lookup itself may finish later).
+AddrinfoList resolve(const std::string& host, std::uint16_t port, Clock::time_point deadline,
+                     const std::string& endpoint) {
+    std::string name = host;
+    if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+    const std::string service = std::to_string(port);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (is_ip_literal(name)) {
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+        addrinfo* found = nullptr;
+        const int status = getaddrinfo(name.c_str(), service.c_str(), &hints, &found);
+        if (status != 0) throw ConnectionError("Error connecting to " + endpoint + ": " + gai_strerror(status));
+        return AddrinfoList(found);
+    }
+    // The request must outlive an abandoned lookup, so it lives on the heap
+    // and is leaked (not freed) only in that rare case.
+    struct Request {
+        std::string name;
+        std::string service;
+        addrinfo hints;
+        gaicb block;
+    };
+    auto request = std::make_unique<Request>(Request{name, service, hints, {}});
+    request->block.ar_name = request->name.c_str();
+    request->block.ar_service = request->service.c_str();
+    request->block.ar_request = &request->hints;
+    gaicb* list[] = {&request->block};
+    if (getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr) != 0) {
+        throw ConnectionError("Error connecting to " + endpoint + ": cannot start name resolution");
+    }
+    while (gai_error(&request->block) == EAI_INPROGRESS) {
+        const int left = remaining_ms(deadline);
+        if (left == 0) {
+            if (gai_cancel(&request->block) != EAI_CANCELED) (void)request.release();
+            throw TimeoutError("Timeout connecting to " + endpoint + ": name resolution did not finish in time");
+        }
+        const timespec wait{left / 1000, (left % 1000) * 1000000L};
+        const gaicb* const waiting[] = {&request->block};
+        gai_suspend(waiting, 1, &wait);
+    }
+    const int status = gai_error(&request->block);
+    if (status != 0) {
+        throw ConnectionError("Error connecting to " + endpoint + ": cannot resolve '" + name + "': " + gai_strerror(status));
+    }
+    return AddrinfoList(request->block.ar_result);
+}
+
+void set_blocking(int fd, bool blocking) {
+    const int flags = fcntl(fd, F_GETFL, 0);
+    fcntl(fd, F_SETFL, blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK));
+}
+
+}  // namespace
+
+SocketHandle& SocketHandle::operator=(SocketHandle&& other) noexcept {
+    if (this != &other) {
+        reset();
+        fd_ = other.release();
+    }
+    return *this;
+}
+
+void SocketHandle::reset() noexcept {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+bool is_ip_literal(std::string_view host) {
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const std::string text(host);
+    unsigned char bytes[16];
+    return inet_pton(AF_INET, text.c_str(), bytes) == 1 || inet_pton(AF_INET6, text.c_str(), bytes) == 1;
+}
+
+SocketHandle connect_tcp(const std::string& host, std::uint16_t port, Clock::time_point deadline) {
+    const std::string endpoint = host + ":" + std::to_string(port);
+    const auto addresses = resolve(host, port, deadline, endpoint);
+    std::string last_error = "no address found";
+    for (const addrinfo* address = addresses.get(); address != nullptr; address = address->ai_next) {
+        SocketHandle socket(::socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC, address->ai_protocol));
+        if (socket.get() < 0) {
+            last_error = describe_errno(errno);
+            continue;
+        }
+        set_blocking(socket.get(), false);
+        int status = ::connect(socket.get(), address->ai_addr, address->ai_addrlen);
+        if (status != 0 && errno == EINPROGRESS) {
+            pollfd waiting{socket.get(), POLLOUT, 0};
+            int ready = 0;
+            do {
+                ready = ::poll(&waiting, 1, remaining_ms(deadline));
+            } while (ready < 0 && errno == EINTR);
+            if (ready == 0) {
+                throw TimeoutError("Timeout connecting to " + endpoint + " (socket_connect_timeout)");
+            }
+            int error = 0;
+            socklen_t length = sizeof error;
+            getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+            status = error == 0 ? 0 : -1;
+            errno = error;
+        }
+        if (status != 0) {
+            last_error = describe_errno(errno);
+            continue;
+        }
+        set_blocking(socket.get(), true);
+        const int on = 1;
+        setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        return socket;
+    }
+    throw ConnectionError("Error connecting to " + endpoint + ": " + last_error);
+}
+
+void set_io_timeout(int fd, std::optional<std::chrono::milliseconds> timeout) {
+    timeval value{};  // zero: wait forever
+    if (timeout) {
+        const auto ms = std::max<long long>(timeout->count(), 1);
+        value.tv_sec = static_cast<time_t>(ms / 1000);
+        value.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, sizeof value);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, sizeof value);
+}
+
+void enable_keepalive(int fd, std::optional<std::chrono::seconds> idle, std::optional<std::chrono::seconds> interval,
+                      std::optional<int> count) {
+    const int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    if (idle) {
+        const int value = static_cast<int>(idle->count());
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &value, sizeof value);
+    }
+    if (interval) {
+        const int value = static_cast<int>(interval->count());
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &value, sizeof value);
+    }
+    if (count) {
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &*count, sizeof *count);
+    }
+}
+
+void send_all(int fd, std::string_view bytes, const std::string& endpoint) {
+    while (!bytes.empty()) {
+        const auto sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (sent < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) throw TimeoutError("Timeout writing to " + endpoint + " (socket_timeout)");
+            throw ConnectionError("Error writing to " + endpoint + ": " + describe_errno(errno));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(sent));
+    }
+}
+
+std::size_t receive_some(int fd, std::span<char> buffer, const std::string& endpoint) {
+    while (true) {
+        const auto received = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (received > 0) return static_cast<std::size_t>(received);
+        if (received == 0) throw ConnectionError("Connection closed by server " + endpoint);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) throw TimeoutError("Timeout reading from " + endpoint + " (socket_timeout)");
+        throw ConnectionError("Error reading from " + endpoint + ": " + describe_errno(errno));
+    }
+}
+
+}  // namespace rediscluster::detail
