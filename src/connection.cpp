@@ -101,7 +101,12 @@ void Connection::connect() {
 }
 
 Reply Connection::handshake_command(std::string_view step, std::initializer_list<std::string_view> command) {
-    send_command_range(command);
+    // Its own buffer: on_connect runs inside send_packed_command, whose
+    // argument may be command_buffer_ itself.
+    std::string packed;
+    encode_command_range(packed, command);
+    transport_->write_all(packed);
+    ++pending_replies_;
     try {
         return read_response();
     } catch (const AuthenticationError&) {
@@ -161,7 +166,7 @@ void Connection::read_reply(Reply& out) {
 
 void Connection::read_response(Reply& out) {
     read_reply(out);
-    if (out.is_error()) throw_error_reply(out.str());
+    if (out.is_error()) throw_error_reply(out.str(), options_.host);
 }
 
 Reply Connection::read_response() {
