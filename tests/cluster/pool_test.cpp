@@ -66,6 +66,62 @@ TEST(PoolDiscovery, NoReachableStartupNodeIsAClearError) {
     }
 }
 
+TEST(PoolDiscovery, TlsClusterIsDiscoveredOverTls) {
+    ClusterConnectionPoolOptions options;
+    options.startup_nodes = {{"127.0.0.1", test::tls_port()}};
+    options.connection_class = connection_class<SSLClusterConnection>();
+    options.connection_kwargs.ssl_ca_certs = test::tls_dir() + "/ca.crt";
+    options.connection_kwargs.ssl_certfile = test::tls_dir() + "/client.crt";
+    options.connection_kwargs.ssl_keyfile = test::tls_dir() + "/client.key";
+    ClusterConnectionPool pool(options);
+    EXPECT_EQ(pool.nodes.slots()->size(), 16384u);
+    EXPECT_EQ(pool.get_nodes_by_server_type("master").size(), 3u);
+    auto connection = pool.get_connection("SET", "tls:key");
+    EXPECT_EQ(connection->execute("SET", "tls:key", "v"), Reply::simple_string("OK"));
+}
+
+TEST(PoolDiscovery, AclCredentialsAreUsedForDiscovery) {
+    ClusterConnectionPoolOptions options;
+    options.startup_nodes = {{"127.0.0.1", test::acl_port()}};
+    options.connection_kwargs.username = "alice";
+    options.connection_kwargs.password = "wonderland";
+    ClusterConnectionPool pool(options);
+    EXPECT_EQ(pool.nodes.slots()->size(), 16384u);
+
+    options.connection_kwargs.password = "wrong";
+    try {
+        ClusterConnectionPool refused(options);
+        FAIL() << "expected RedisClusterException";
+    } catch (const RedisClusterException& e) {
+        EXPECT_NE(std::string(e.what()).find("WRONGPASS"), std::string::npos) << e.what();
+    }
+}
+
+TEST(PoolDiscovery, FollowClusterReinitializesFromTheNodesItKnows) {
+    // Seen on the servers: the second discovery asks a node that is not a
+    // startup node (the first known master), not the startup node again.
+    auto options = plain_options();
+    options.startup_nodes = {{"127.0.0.1", test::plain_node(4)}};
+    options.nodemanager_follow_cluster = true;
+    ClusterConnectionPool pool(options);
+    const auto first_known = pool.nodes.all_nodes().front();
+    ASSERT_NE(first_known.port, test::plain_node(4));
+    auto slots_calls = [](std::uint16_t port) {
+        return test::info_field(port, "commandstats", "cmdstat_cluster|slots", "calls");
+    };
+    const auto startup_before = slots_calls(test::plain_node(4));
+    const auto known_before = slots_calls(first_known.port);
+    pool.initialize();
+    EXPECT_EQ(slots_calls(first_known.port), known_before + 1);
+    EXPECT_EQ(slots_calls(test::plain_node(4)), startup_before);
+
+    options.nodemanager_follow_cluster = false;
+    ClusterConnectionPool fixed(options);
+    const auto startup_fixed = slots_calls(test::plain_node(4));
+    fixed.initialize();
+    EXPECT_EQ(slots_calls(test::plain_node(4)), startup_fixed + 1);
+}
+
 TEST(Pool, WritesAndReadsGoToTheSlotsMasterByDefault) {
     ClusterConnectionPool pool(plain_options());
     reset_stats(pool.nodes.all_nodes());
