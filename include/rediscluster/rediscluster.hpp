@@ -2,6 +2,10 @@
 
 // Everything the library offers, in one include.
 
+#include "rediscluster/connection.hpp"
+#include "rediscluster/error_reply.hpp"
 #include "rediscluster/errors.hpp"
+#include "rediscluster/nodes.hpp"
+#include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 #include "rediscluster/slot.hpp"
