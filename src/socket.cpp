@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "rediscluster/errors.hpp"
 
@@ -30,8 +33,8 @@ struct AddrinfoDeleter {
 };
 using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
 
-// Name resolution bounded by the deadline: getaddrinfo_a lets us stop
-// waiting for a slow resolver (the lookup itself may finish later).
+// Name resolution bounded by the deadline (the lookup itself may finish
+// later, unobserved).
 AddrinfoList resolve(const std::string& host, std::uint16_t port, Clock::time_point deadline,
                      const std::string& endpoint) {
     std::string name = host;
@@ -47,37 +50,41 @@ AddrinfoList resolve(const std::string& host, std::uint16_t port, Clock::time_po
         if (status != 0) throw ConnectionError("Error connecting to " + endpoint + ": " + gai_strerror(status));
         return AddrinfoList(found);
     }
-    // The request must outlive an abandoned lookup, so it lives on the heap
-    // and is leaked (not freed) only in that rare case.
-    struct Request {
-        std::string name;
-        std::string service;
-        addrinfo hints;
-        gaicb block;
+    // getaddrinfo cannot be interrupted, so it runs on a thread of its own
+    // and we stop waiting at the deadline; an abandoned lookup frees its
+    // own result when it finally returns.
+    struct Lookup {
+        std::mutex mutex;
+        std::condition_variable finished;
+        bool done = false;
+        bool abandoned = false;
+        int status = 0;
+        addrinfo* result = nullptr;
     };
-    auto request = std::make_unique<Request>(Request{name, service, hints, {}});
-    request->block.ar_name = request->name.c_str();
-    request->block.ar_service = request->service.c_str();
-    request->block.ar_request = &request->hints;
-    gaicb* list[] = {&request->block};
-    if (getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr) != 0) {
-        throw ConnectionError("Error connecting to " + endpoint + ": cannot start name resolution");
-    }
-    while (gai_error(&request->block) == EAI_INPROGRESS) {
-        const int left = remaining_ms(deadline);
-        if (left == 0) {
-            if (gai_cancel(&request->block) != EAI_CANCELED) (void)request.release();
-            throw TimeoutError("Timeout connecting to " + endpoint + ": name resolution did not finish in time");
+    auto lookup = std::make_shared<Lookup>();
+    std::thread([lookup, name, service, hints] {
+        addrinfo* found = nullptr;
+        const int status = getaddrinfo(name.c_str(), service.c_str(), &hints, &found);
+        std::lock_guard lock(lookup->mutex);
+        if (lookup->abandoned) {
+            if (found != nullptr) freeaddrinfo(found);
+        } else {
+            lookup->status = status;
+            lookup->result = found;
         }
-        const timespec wait{left / 1000, (left % 1000) * 1000000L};
-        const gaicb* const waiting[] = {&request->block};
-        gai_suspend(waiting, 1, &wait);
+        lookup->done = true;
+        lookup->finished.notify_all();
+    }).detach();
+    std::unique_lock lock(lookup->mutex);
+    if (!lookup->finished.wait_until(lock, deadline, [&] { return lookup->done; })) {
+        lookup->abandoned = true;
+        throw TimeoutError("Timeout connecting to " + endpoint + ": name resolution did not finish in time");
     }
-    const int status = gai_error(&request->block);
-    if (status != 0) {
-        throw ConnectionError("Error connecting to " + endpoint + ": cannot resolve '" + name + "': " + gai_strerror(status));
+    if (lookup->status != 0) {
+        throw ConnectionError("Error connecting to " + endpoint + ": cannot resolve '" + name +
+                              "': " + gai_strerror(lookup->status));
     }
-    return AddrinfoList(request->block.ar_result);
+    return AddrinfoList(lookup->result);
 }
 
 void set_blocking(int fd, bool blocking) {
