@@ -1,0 +1,132 @@
+#pragma once
+
+// What the client does after a failed attempt at a command: a pure decision
+// over values, tested without sockets. The client feeds it what happened and
+// carries out the answer (retry where, after how long, whether to update or
+// refresh the topology, or give up).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace rediscluster::detail {
+
+/// What went wrong on one attempt.
+enum class Failure {
+    Moved,           // MOVED: the slot lives elsewhere for good
+    Ask,             // ASK: retry once on the target after ASKING
+    TryAgain,        // TRYAGAIN: multi-key command during a migration
+    ClusterDown,     // CLUSTERDOWN or MASTERDOWN
+    ReadOnly,        // READONLY: a write reached a replica (a failover happened)
+    Loading,         // LOADING: the node is loading its data set
+    SlotNotCovered,  // the client knows no node for the slot
+    Connection,      // connect refused, connection reset, closed mid-reply
+    Timeout,         // a read or write timed out
+    NoConnection,    // the pool had no connection to give within its wait
+};
+
+/// The limits a command runs under.
+struct RetryLimits {
+    /// Attempts per command, the original's request TTL.
+    int max_attempts = 16;
+    /// How many CLUSTERDOWN/MASTERDOWN answers are retried.
+    int cluster_down_retry_attempts = 3;
+    /// Whether a timed-out command may be sent again (it may have run).
+    bool retry_on_timeout = false;
+};
+
+/// What the client should do next.
+struct RetryDecision {
+    enum class Action {
+        Retry,        // try again, routing by the (possibly updated) slot map
+        RetryAsking,  // send ASKING then the command to the redirect target
+        RetryMoved,   // send the command to the redirect target
+        Fail,         // give up: rethrow the failure
+    };
+    Action action = Action::Fail;
+    /// Wait this long before the next attempt.
+    std::chrono::milliseconds delay{0};
+    /// Record the MOVED target in the slot map at once.
+    bool update_slot_map = false;
+    /// Ask for a full re-discovery (in the background; single-flight).
+    bool refresh_topology = false;
+    /// Close the connection the attempt used (its state is unknown).
+    bool close_connection = false;
+    /// Avoid the node that failed for a short while (reads move to others).
+    bool mark_node_failed = false;
+};
+
+/// The decision after attempt number `attempt` (1-based) failed with
+/// `failure`; `cluster_down_seen` counts CLUSTERDOWN answers so far
+/// (this one included).
+inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down_seen, const RetryLimits& limits) {
+    using namespace std::chrono_literals;
+    using Action = RetryDecision::Action;
+    RetryDecision decision;
+    if (attempt >= limits.max_attempts) {
+        decision.action = Action::Fail;
+        decision.refresh_topology = failure != Failure::TryAgain && failure != Failure::Ask;
+        decision.close_connection = failure == Failure::Connection || failure == Failure::Timeout;
+        return decision;
+    }
+    // A short backoff that grows with the attempts: 0, then 5, 10, 20 ... 100 ms.
+    const auto backoff = [&](std::chrono::milliseconds base) {
+        const int steps = std::min(attempt - 1, 5);
+        return std::min(base * (1 << steps), std::chrono::milliseconds(100));
+    };
+    switch (failure) {
+        case Failure::Moved:
+            decision.action = Action::RetryMoved;
+            decision.update_slot_map = true;
+            decision.refresh_topology = true;
+            break;
+        case Failure::Ask:
+            decision.action = Action::RetryAsking;
+            break;
+        case Failure::TryAgain:
+            decision.action = Action::Retry;
+            decision.delay = backoff(5ms);
+            break;
+        case Failure::ClusterDown:
+            if (cluster_down_seen > limits.cluster_down_retry_attempts) {
+                decision.action = Action::Fail;
+                return decision;
+            }
+            decision.action = Action::Retry;
+            decision.delay = backoff(25ms);
+            decision.refresh_topology = true;
+            break;
+        case Failure::ReadOnly:
+        case Failure::SlotNotCovered:
+            decision.action = Action::Retry;
+            decision.delay = attempt == 1 ? 0ms : backoff(10ms);
+            decision.refresh_topology = true;
+            break;
+        case Failure::Loading:
+            decision.action = Action::Retry;
+            decision.delay = backoff(25ms);
+            decision.mark_node_failed = true;
+            break;
+        case Failure::Timeout:
+            decision.close_connection = true;
+            decision.mark_node_failed = true;
+            decision.refresh_topology = true;
+            decision.action = limits.retry_on_timeout ? Action::Retry : Action::Fail;
+            decision.delay = backoff(10ms);
+            break;
+        case Failure::Connection:
+            decision.action = Action::Retry;
+            decision.close_connection = true;
+            decision.mark_node_failed = true;
+            decision.refresh_topology = true;
+            decision.delay = attempt == 1 ? 0ms : backoff(25ms);
+            break;
+        case Failure::NoConnection:
+            decision.action = Action::Fail;  // the pool already waited its timeout
+            break;
+    }
+    return decision;
+}
+
+}  // namespace rediscluster::detail
