@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cluster_env.hpp"
+#include "support/error_of.hpp"
 #include "rediscluster/connection.hpp"
 #include "rediscluster/slot.hpp"
 
@@ -22,6 +23,8 @@ extern char** environ;
 
 namespace rediscluster {
 namespace {
+
+using test::error_of;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -48,16 +51,6 @@ ConnectionOptions tls(const std::string& host = "127.0.0.1") {
 }
 
 std::string client_info(Connection& connection) { return std::string(connection.execute("CLIENT", "INFO").str()); }
-
-template <class E, class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "(not thrown)";
-}
 
 // --- plain ------------------------------------------------------------------
 

@@ -1,20 +1,13 @@
 #include <gtest/gtest.h>
 
+#include "support/error_of.hpp"
 #include "rediscluster/errors.hpp"
 #include "rediscluster/nodes.hpp"
 
 namespace rediscluster {
 namespace {
 
-template <class F>
-std::string config_error_of(F&& f) {
-    try {
-        f();
-    } catch (const RedisClusterConfigError& e) {
-        return e.what();
-    }
-    return "(no RedisClusterConfigError)";
-}
+using test::error_of;
 
 TEST(HostPortRemap, EmptyRemapKeepsEveryAddress) {
     const HostPortRemap remap;
@@ -66,18 +59,18 @@ TEST(HostPortRemap, EmptyRuleNeverMatches) {
 }
 
 TEST(HostPortRemap, RuleValidationUsesTheOriginalsMessages) {
-    EXPECT_EQ(config_error_of([] { HostPortRemap(std::vector<HostPortRemapRule>{{.from_host = "a"}}); }),
+    EXPECT_EQ(error_of<RedisClusterConfigError>([] { HostPortRemap(std::vector<HostPortRemapRule>{{.from_host = "a"}}); }),
               "Both from_host and to_host must be present in host_port_remap rule if either is defined "
               "(host_port_remap rule 0)");
-    EXPECT_EQ(config_error_of([] {
+    EXPECT_EQ(error_of<RedisClusterConfigError>([] {
                   HostPortRemap(std::vector<HostPortRemapRule>{{}, {.to_port = 1}});
               }),
               "Both from_port and to_port must be present in host_port_remap rule if either is defined "
               "(host_port_remap rule 1)");
-    EXPECT_NE(config_error_of([] { HostPortRemap(std::vector<HostPortRemapRule>{{.from_host = "", .to_host = "b"}}); })
+    EXPECT_NE(error_of<RedisClusterConfigError>([] { HostPortRemap(std::vector<HostPortRemapRule>{{.from_host = "", .to_host = "b"}}); })
                   .find("must not be empty"),
               std::string::npos);
-    EXPECT_NE(config_error_of([] { HostPortRemap(std::vector<HostPortRemapRule>{{.from_port = 0, .to_port = 1}}); })
+    EXPECT_NE(error_of<RedisClusterConfigError>([] { HostPortRemap(std::vector<HostPortRemapRule>{{.from_port = 0, .to_port = 1}}); })
                   .find("1..65535"),
               std::string::npos);
 }
@@ -86,10 +79,10 @@ TEST(HostPortRemap, UntypedRulesAreValidated) {
     const auto remap = HostPortRemap::from_rules(
         {{{"from_host", "10.0.0.1"}, {"to_host", "127.0.0.1"}, {"from_port", "7000"}, {"to_port", "7100"}}});
     EXPECT_EQ(remap.apply({"10.0.0.1", 7000}), (HostPort{"127.0.0.1", 7100}));
-    EXPECT_EQ(config_error_of([] { (void)HostPortRemap::from_rules({{{"from_hots", "a"}}}); }),
+    EXPECT_EQ(error_of<RedisClusterConfigError>([] { (void)HostPortRemap::from_rules({{{"from_hots", "a"}}}); }),
               "Invalid keys provided in host_port_remap rule: 'from_hots' (expected from_host, from_port, "
               "to_host, to_port) (host_port_remap rule 0)");
-    EXPECT_EQ(config_error_of([] { (void)HostPortRemap::from_rules({{{"from_port", "7000x"}, {"to_port", "1"}}}); }),
+    EXPECT_EQ(error_of<RedisClusterConfigError>([] { (void)HostPortRemap::from_rules({{{"from_port", "7000x"}, {"to_port", "1"}}}); }),
               "from_port must be an integer in 1..65535, got '7000x' (host_port_remap rule 0)");
     EXPECT_THROW((void)HostPortRemap::from_rules({{{"from_port", "70000"}, {"to_port", "1"}}}), RedisClusterConfigError);
     EXPECT_THROW((void)HostPortRemap::from_rules({{{"from_host", "a"}}}), RedisClusterConfigError);

@@ -7,11 +7,14 @@
 #include <mutex>
 #include <thread>
 
+#include "support/error_of.hpp"
 #include "rediscluster/errors.hpp"
 #include "rediscluster/nodes.hpp"
 
 namespace rediscluster {
 namespace {
+
+using test::error_of;
 
 Reply endpoint(std::string_view host, std::int64_t port) {
     return Reply::array({Reply::bulk_string(host), Reply::integer(port)});
@@ -60,16 +63,6 @@ NodeManagerOptions seeds(std::initializer_list<std::uint16_t> ports) {
     NodeManagerOptions options;
     for (auto port : ports) options.startup_nodes.push_back({"127.0.0.1", port});
     return options;
-}
-
-template <class E, class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "(not thrown)";
 }
 
 TEST(NodeManager, DiscoversFromTheFirstSeedWithoutAnExtraRoundTrip) {

@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "rediscluster/resp.hpp"
+#include "support/error_of.hpp"
 
 namespace rediscluster {
 namespace {
 
 using namespace std::string_literals;
+using test::error_of;
 
 // Feeds `wire` in pieces cut at `cuts` (ascending offsets) and collects every
 // complete reply.
@@ -236,18 +238,8 @@ TEST(ReplyParser, ReusesTheCallersReply) {
 
 // --- limits ---------------------------------------------------------------
 
-template <class F>
-std::string protocol_error_of(F&& f) {
-    try {
-        f();
-    } catch (const ProtocolError& e) {
-        return e.what();
-    }
-    return "(no ProtocolError)";
-}
-
 std::string protocol_error(std::string_view wire, ParserLimits limits = {}) {
-    return protocol_error_of([&] {
+    return error_of<ProtocolError>([&] {
         ReplyParser parser(limits);
         parser.feed(wire);
         while (parser.next()) {
@@ -359,7 +351,7 @@ TEST(ReplyParserMalformed, OffsetsCountFromTheStartOfTheStream) {
     EXPECT_TRUE(parser.next().has_value());
     EXPECT_TRUE(parser.next().has_value());
     parser.feed(":x\r\n");
-    EXPECT_EQ(protocol_error_of([&] { (void)parser.next(); }),
+    EXPECT_EQ(error_of<ProtocolError>([&] { (void)parser.next(); }),
               "expected a 64-bit integer, found \"x\" at offset 11");
 }
 
@@ -369,7 +361,7 @@ TEST(ReplyParserMalformed, FailureIsStickyUntilReset) {
     EXPECT_THROW((void)parser.next(), ProtocolError);
     EXPECT_TRUE(parser.failed());
     parser.feed("+OK\r\n");
-    const auto message = protocol_error_of([&] { (void)parser.next(); });
+    const auto message = error_of<ProtocolError>([&] { (void)parser.next(); });
     EXPECT_NE(message.find("unusable after an earlier error"), std::string::npos) << message;
     parser.reset();
     EXPECT_FALSE(parser.failed());
