@@ -2,6 +2,7 @@
 
 // Everything the library offers, in one include.
 
+#include "rediscluster/client.hpp"
 #include "rediscluster/connection.hpp"
 #include "rediscluster/error_reply.hpp"
 #include "rediscluster/errors.hpp"

@@ -460,6 +460,9 @@ TEST(FakeNode, StopsByItselfAfterItsLifetime) {
     const auto start = Clock::now();
     EXPECT_TRUE(thrown<ConnectionError>([&] { (void)connection.execute("GET", "k"); }));
     EXPECT_LT(since(start), 2s);
+    // No one would answer a new connection: it is refused, not left waiting.
+    ClusterConnection late(options_for(node, 10s));
+    EXPECT_TRUE(thrown<ConnectionError>([&] { late.connect(); }));
     EXPECT_EQ(node.problems(), kNoProblems);
 }
 

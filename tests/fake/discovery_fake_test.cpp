@@ -131,6 +131,17 @@ TEST(DiscoveryFake, HostNamesAreKeptAsNames) {
     EXPECT_EQ(seed->problems(), kNoProblems);
 }
 
+TEST(DiscoveryFake, EmptyHostMeansTheSeedAsItWasNamed) {
+    // The responder is the seed as the user named it: a name stays a name
+    // (connecting to "localhost" may try ::1 before 127.0.0.1).
+    const auto seed = seed_answering(all_slots_on_responder);
+    ClusterConnectionPoolOptions options = options_for({seed.get()});
+    options.startup_nodes = {{"localhost", seed->port()}};
+    ClusterConnectionPool pool(std::move(options));
+    EXPECT_EQ(pool.nodes.all_nodes(), std::vector<NodeInfo>{make_node("localhost", seed->port(), "master")});
+    EXPECT_EQ(seed->problems(), kNoProblems);
+}
+
 // --- replies of the wrong shape ----------------------------------------------------------
 
 TEST(DiscoveryFake, ReplyThatIsNotAnArrayFailsNamingTheSeedAndTheShape) {

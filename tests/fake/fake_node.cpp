@@ -147,8 +147,7 @@ FakeNode::FakeNode(const ScriptMaker& make_scripts, std::chrono::milliseconds li
 FakeNode::~FakeNode() {
     const char byte = 0;
     (void)!::write(wake_write_, &byte, 1);
-    thread_.join();
-    ::close(listener_);
+    thread_.join();  // closes the listener and the connections
     ::close(wake_read_);
     ::close(wake_write_);
 }
@@ -227,6 +226,10 @@ void FakeNode::serve() {
         std::erase_if(connections, [](const auto& connection) { return !connection->open(); });
     }
     for (auto& connection : connections) connection->close();
+    // Refuse new connections too: a client must never reach a listener
+    // that nobody serves any more (it would wait for an answer forever).
+    ::close(listener_);
+    listener_ = -1;
 }
 
 void FakeNode::start_steps(Connection& connection) {

@@ -22,8 +22,9 @@
 // command being in `commands()`.
 //
 // Bounded: the node stops by itself after `lifetime` (default 30 s), and
-// its destructor stops it at once (a pipe wakes the thread's poll), closing
-// every socket.
+// its destructor stops it at once (a pipe wakes the thread's poll). A
+// stopped node has closed every socket, its listener included, so a client
+// sees a closed connection or a refused one, never silence.
 //
 // Thread safety: the accessors may be called from any thread.
 

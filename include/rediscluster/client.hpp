@@ -1,0 +1,193 @@
+#pragma once
+
+// RedisCluster: the client. Routes every command to the node that serves
+// its keys, follows MOVED and ASK redirects, retries through failovers, and
+// refreshes its view of the cluster when the cluster changes.
+//
+// ```
+//   rediscluster::RedisCluster rc({.startup_nodes = {{"127.0.0.1", 7000}}});
+//   rc.set("user:1000", "alice");
+//   auto name = rc.get("user:1000");            // std::optional<std::string>
+//   auto reply = rc.execute_command("HINCRBY", "h", "field", 5);
+// ```
+//
+// Thread safety: a RedisCluster may be shared between threads; every method
+// may be called concurrently (each call borrows its own connection).
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "rediscluster/connection.hpp"
+#include "rediscluster/nodes.hpp"
+#include "rediscluster/pool.hpp"
+#include "rediscluster/resp.hpp"
+
+namespace rediscluster {
+
+/// Options of RedisCluster; the names are the original's.
+struct RedisClusterOptions {
+    /// Nodes to discover the cluster from (unless connection_pool is given).
+    std::vector<StartupNode> startup_nodes = {};
+    /// Use this pool (shared with the caller) instead of building one; the
+    /// pool options below are then ignored.
+    std::shared_ptr<ClusterConnectionPool> connection_pool = nullptr;
+    /// Connections alive at once across the cluster; unset: no cap.
+    std::optional<std::size_t> max_connections = std::nullopt;
+    /// Per-node cap (false: none, true: 16, or a number).
+    MaxConnectionsPerNode max_connections_per_node = false;
+    /// Discover the cluster when the client is built.
+    bool init_slot_cache = true;
+    /// Every connection READONLY and, with read_from_replicas, every read
+    /// served by a replica when one is reachable (ClusterReadOnlyConnectionPool).
+    bool readonly_mode = false;
+    /// Reads go to replicas, writes to masters
+    /// (ClusterWithReadReplicasConnectionPool).
+    bool read_from_replicas = false;
+    /// Full re-discovery after this many MOVED redirects; unset: 25.
+    std::optional<std::size_t> reinitialize_steps = std::nullopt;
+    /// Accept a slot map that does not cover all slots.
+    bool skip_full_coverage_check = false;
+    /// Re-discovery asks every known node, not only startup_nodes.
+    bool nodemanager_follow_cluster = false;
+    /// ClusterConnection (empty), connection_class<SSLClusterConnection>(), or a factory.
+    ConnectionFactory connection_class = {};
+    /// How many CLUSTERDOWN/MASTERDOWN answers a command retries. Default 3.
+    int cluster_down_retry_attempts = 3;
+    /// Rewrites the addresses the cluster announces (CLUSTER SLOTS, MOVED, ASK).
+    HostPortRemap host_port_remap = {};
+    /// Options of every connection. `db` must stay 0.
+    ConnectionOptions connection_kwargs = {};
+};
+
+/// A Redis Cluster client.
+///
+/// Routing: the keys' slot picks the node (all keys of one command must
+/// share a slot, else ClusterCrossSlotError before anything is sent);
+/// commands without keys go to a random master; PING, DBSIZE, KEYS,
+/// FLUSHALL, FLUSHDB, INFO and SCRIPT LOAD go to every master and their
+/// replies are combined; SELECT, MULTI, SUBSCRIBE and the like are refused
+/// with RedisClusterException.
+///
+/// Failures: MOVED updates the slot map at once (a whole shard when a
+/// replica took over) and refreshes the topology in the background; ASK is
+/// followed with ASKING; TRYAGAIN, CLUSTERDOWN, LOADING and connection
+/// errors back off and retry, refreshing the topology. At most 16 attempts
+/// per command; then ClusterError names what was tried.
+class RedisCluster {
+public:
+    /// Throws RedisClusterConfigError for invalid options (db ≠ 0 is
+    /// "Argument 'db' is not possible to use in cluster mode") and
+    /// RedisClusterException when no startup node answers.
+    explicit RedisCluster(RedisClusterOptions options);
+    ~RedisCluster();
+    RedisCluster(const RedisCluster&) = delete;
+    RedisCluster& operator=(const RedisCluster&) = delete;
+
+    /// The pool, as `rc.connection_pool` in the spec.
+    std::shared_ptr<ClusterConnectionPool> connection_pool;
+
+    /// Runs any command and returns its reply; error replies are thrown as
+    /// typed exceptions.
+    template <CommandArgument... Args>
+    Reply execute_command(const Args&... args) {
+        std::string packed;
+        encode_command(packed, args...);
+        return execute_packed(packed);
+    }
+    /// execute_command() with the arguments in a range.
+    template <std::ranges::forward_range Range>
+        requires CommandArgument<std::ranges::range_value_t<Range>>
+    Reply execute_command_range(const Range& args) {
+        std::string packed;
+        encode_command_range(packed, args);
+        return execute_packed(packed);
+    }
+    /// Runs one encoded command (see encode_command).
+    Reply execute_packed(std::string_view packed);
+
+    // --- strings and counters ------------------------------------------
+    [[nodiscard]] std::optional<std::string> get(std::string_view key);
+    /// SET; returns false when a condition (nx/xx) stopped it.
+    bool set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px = std::nullopt,
+             bool nx = false, bool xx = false);
+    std::int64_t incr(std::string_view key);
+    std::int64_t incrby(std::string_view key, std::int64_t amount);
+    std::int64_t decr(std::string_view key);
+    /// MGET: keys must share a slot.
+    [[nodiscard]] std::vector<std::optional<std::string>> mget(std::span<const std::string_view> keys);
+
+    // --- keys -----------------------------------------------------------
+    std::int64_t del(std::span<const std::string_view> keys);
+    std::int64_t del(std::string_view key);
+    [[nodiscard]] std::int64_t exists(std::string_view key);
+    bool expire(std::string_view key, std::chrono::seconds ttl);
+    /// Remaining time to live in seconds; -1 without expiry, -2 when missing.
+    [[nodiscard]] std::int64_t ttl(std::string_view key);
+
+    // --- hashes ---------------------------------------------------------
+    std::int64_t hset(std::string_view key, std::string_view field, std::string_view value);
+    [[nodiscard]] std::optional<std::string> hget(std::string_view key, std::string_view field);
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> hgetall(std::string_view key);
+    std::int64_t hdel(std::string_view key, std::string_view field);
+    std::int64_t hincrby(std::string_view key, std::string_view field, std::int64_t amount);
+
+    // --- lists ----------------------------------------------------------
+    std::int64_t lpush(std::string_view key, std::string_view value);
+    std::int64_t rpush(std::string_view key, std::string_view value);
+    [[nodiscard]] std::optional<std::string> lpop(std::string_view key);
+    [[nodiscard]] std::optional<std::string> rpop(std::string_view key);
+    [[nodiscard]] std::vector<std::string> lrange(std::string_view key, std::int64_t start, std::int64_t stop);
+    [[nodiscard]] std::int64_t llen(std::string_view key);
+
+    // --- sets -----------------------------------------------------------
+    std::int64_t sadd(std::string_view key, std::string_view member);
+    std::int64_t srem(std::string_view key, std::string_view member);
+    [[nodiscard]] std::vector<std::string> smembers(std::string_view key);
+    [[nodiscard]] bool sismember(std::string_view key, std::string_view member);
+
+    // --- sorted sets ----------------------------------------------------
+    std::int64_t zadd(std::string_view key, double score, std::string_view member);
+    [[nodiscard]] std::optional<double> zscore(std::string_view key, std::string_view member);
+    [[nodiscard]] std::vector<std::string> zrange(std::string_view key, std::int64_t start, std::int64_t stop);
+    std::int64_t zrem(std::string_view key, std::string_view member);
+
+    // --- whole cluster --------------------------------------------------
+    /// PING on every master; true when all answer.
+    bool ping();
+    /// Keys in the whole cluster (DBSIZE summed over masters).
+    [[nodiscard]] std::int64_t dbsize();
+    /// FLUSHALL on every master.
+    void flushall();
+
+private:
+    Reply run_on_slot(std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
+                      std::string_view command_name);
+    Reply run_on_all_masters(std::string_view packed, int combine);
+    void request_refresh();
+    void refresh_loop();
+
+    bool read_from_replicas_;
+    int cluster_down_retry_attempts_;
+    bool retry_on_timeout_;
+
+    // Background re-discovery: requests coalesce, runs are spaced out.
+    std::mutex refresh_mutex_;
+    std::condition_variable refresh_wake_;
+    bool refresh_requested_ = false;
+    bool stopping_ = false;
+    std::thread refresher_;
+};
+
+}  // namespace rediscluster

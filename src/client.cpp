@@ -1,0 +1,420 @@
+#include "rediscluster/client.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+
+#include "detail/command_routing.hpp"
+#include "detail/retry_policy.hpp"
+#include "rediscluster/error_reply.hpp"
+
+namespace rediscluster {
+namespace {
+
+using detail::CommandRoute;
+using detail::Failure;
+using detail::RetryDecision;
+
+// Background refreshes are at least this far apart.
+constexpr std::chrono::milliseconds kMinRefreshInterval{100};
+
+// The arguments of an encoded command, as views into it.
+std::vector<std::string_view> split_packed(std::string_view packed) {
+    std::vector<std::string_view> args;
+    auto read_number = [&](std::size_t& at) {
+        std::size_t value = 0;
+        const auto end = packed.find('\r', at);
+        std::from_chars(packed.data() + at, packed.data() + end, value);
+        at = end + 2;
+        return value;
+    };
+    std::size_t at = 1;  // after '*'
+    const auto count = read_number(at);
+    args.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        ++at;  // '$'
+        const auto length = read_number(at);
+        args.push_back(packed.substr(at, length));
+        at += length + 2;
+    }
+    return args;
+}
+
+std::shared_ptr<ClusterConnectionPool> make_pool(RedisClusterOptions& options) {
+    if (options.connection_kwargs.db != 0) {
+        throw RedisClusterConfigError("Argument 'db' is not possible to use in cluster mode");
+    }
+    if (options.cluster_down_retry_attempts < 0) {
+        throw RedisClusterConfigError("cluster_down_retry_attempts must not be negative");
+    }
+    if (options.connection_pool) return options.connection_pool;
+    ClusterConnectionPoolOptions pool_options;
+    pool_options.startup_nodes = options.startup_nodes;
+    pool_options.init_slot_cache = options.init_slot_cache;
+    pool_options.connection_class = options.connection_class;
+    pool_options.max_connections = options.max_connections;
+    pool_options.max_connections_per_node = options.max_connections_per_node;
+    pool_options.reinitialize_steps = options.reinitialize_steps;
+    pool_options.skip_full_coverage_check = options.skip_full_coverage_check;
+    pool_options.nodemanager_follow_cluster = options.nodemanager_follow_cluster;
+    pool_options.host_port_remap = options.host_port_remap;
+    pool_options.connection_kwargs = options.connection_kwargs;
+    if (options.readonly_mode) return std::make_shared<ClusterReadOnlyConnectionPool>(pool_options);
+    if (options.read_from_replicas) return std::make_shared<ClusterWithReadReplicasConnectionPool>(pool_options);
+    return std::make_shared<ClusterConnectionPool>(pool_options);
+}
+
+std::optional<std::string> optional_string(const Reply& reply) {
+    if (reply.is_null()) return std::nullopt;
+    return std::string(reply.str());
+}
+
+std::vector<std::string> strings(const Reply& reply) {
+    std::vector<std::string> out;
+    out.reserve(reply.size());
+    for (const auto& element : reply.elements()) out.emplace_back(element.str());
+    return out;
+}
+
+NodeInfo random_master(const ClusterConnectionPool& pool) {
+    auto masters = pool.get_nodes_by_server_type("master");
+    if (masters.empty()) return pool.nodes.random_node();
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    return masters[std::uniform_int_distribution<std::size_t>(0, masters.size() - 1)(random)];
+}
+
+}  // namespace
+
+RedisCluster::RedisCluster(RedisClusterOptions options)
+    : connection_pool(make_pool(options)),
+      read_from_replicas_(options.read_from_replicas || options.readonly_mode),
+      cluster_down_retry_attempts_(options.cluster_down_retry_attempts),
+      retry_on_timeout_(connection_pool->options().connection_kwargs.retry_on_timeout),
+      refresher_([this] { refresh_loop(); }) {}
+
+RedisCluster::~RedisCluster() {
+    {
+        std::lock_guard lock(refresh_mutex_);
+        stopping_ = true;
+    }
+    refresh_wake_.notify_all();
+    refresher_.join();
+}
+
+void RedisCluster::request_refresh() {
+    {
+        std::lock_guard lock(refresh_mutex_);
+        refresh_requested_ = true;
+    }
+    refresh_wake_.notify_one();
+}
+
+void RedisCluster::refresh_loop() {
+    std::unique_lock lock(refresh_mutex_);
+    while (true) {
+        refresh_wake_.wait(lock, [&] { return refresh_requested_ || stopping_; });
+        if (stopping_) return;
+        refresh_requested_ = false;
+        lock.unlock();
+        try {
+            connection_pool->nodes.initialize();
+        } catch (const Error&) {
+            // The next failure asks again; commands keep their own retries.
+        }
+        lock.lock();
+        // Space refreshes out: requests meanwhile coalesce into one.
+        refresh_wake_.wait_for(lock, kMinRefreshInterval, [&] { return stopping_; });
+    }
+}
+
+Reply RedisCluster::execute_packed(std::string_view packed) {
+    const auto args = split_packed(packed);
+    const auto route = detail::route_command(args);
+    switch (route.target) {
+        case CommandRoute::Target::Blocked:
+            throw RedisClusterException("Command: " + std::string(args[0]) + " is blocked in redis cluster mode: " +
+                                        route.reason);
+        case CommandRoute::Target::AllMasters:
+            return run_on_all_masters(packed, static_cast<int>(route.combine));
+        case CommandRoute::Target::Random:
+            return run_on_slot(packed, std::nullopt, false, args[0]);
+        case CommandRoute::Target::Slot: break;
+    }
+    const auto slot = key_slot(args[route.keys.front()]);
+    for (const auto index : route.keys) {
+        if (key_slot(args[index]) != slot) {
+            throw ClusterCrossSlotError(std::string(args[0]) + " - all keys must map to the same key slot");
+        }
+    }
+    return run_on_slot(packed, slot, route.read_only, args[0]);
+}
+
+Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
+                                std::string_view command_name) {
+    detail::RetryLimits limits;
+    limits.cluster_down_retry_attempts = cluster_down_retry_attempts_;
+    limits.retry_on_timeout = retry_on_timeout_;
+    std::optional<NodeInfo> ask_target;
+    int cluster_down_seen = 0;
+    std::vector<std::string> history;
+    for (int attempt = 1;; ++attempt) {
+        PooledConnection connection;
+        Failure failure{};
+        std::exception_ptr error;
+        std::optional<HostPort> redirect;
+        try {
+            if (ask_target) {
+                connection = connection_pool->get_connection_by_node(*ask_target);
+            } else if (slot) {
+                connection = connection_pool->get_connection_by_slot(*slot, read_only && read_from_replicas_);
+            } else {
+                connection = connection_pool->get_connection_by_node(random_master(*connection_pool));
+            }
+            if (ask_target) {
+                // ASKING and the command in one write; ASKING's reply first.
+                std::string batch;
+                encode_command(batch, "ASKING");
+                batch.append(packed);
+                connection->send_packed_command(batch, 2);
+                const auto asking = connection->read_responses(1);
+                if (asking.front().is_error()) throw_error_reply(asking.front().str(), connection->host());
+            } else {
+                connection->send_packed_command(packed, 1);
+            }
+            return connection->read_response();
+        } catch (const MovedError& e) {
+            failure = Failure::Moved;
+            redirect = HostPort{e.host, e.port};
+            error = std::current_exception();
+        } catch (const AskError& e) {
+            failure = Failure::Ask;
+            redirect = HostPort{e.host, e.port};
+            error = std::current_exception();
+        } catch (const TryAgainError&) {
+            failure = Failure::TryAgain;
+            error = std::current_exception();
+        } catch (const ClusterDownError&) {
+            failure = Failure::ClusterDown;
+            ++cluster_down_seen;
+            error = std::current_exception();
+        } catch (const ReadOnlyError&) {
+            failure = Failure::ReadOnly;
+            error = std::current_exception();
+        } catch (const BusyLoadingError&) {
+            failure = Failure::Loading;
+            error = std::current_exception();
+        } catch (const AuthenticationError&) {
+            throw;  // wrong credentials do not get better by retrying
+        } catch (const SlotNotCoveredError&) {
+            failure = Failure::SlotNotCovered;
+            error = std::current_exception();
+        } catch (const TimeoutError&) {
+            failure = Failure::Timeout;
+            error = std::current_exception();
+        } catch (const ConnectionError& e) {
+            failure = std::string_view(e.what()).starts_with("No connection available") ? Failure::NoConnection
+                                                                                          : Failure::Connection;
+            error = std::current_exception();
+        } catch (const ProtocolError&) {
+            failure = Failure::Connection;  // the stream is lost: like a broken connection
+            error = std::current_exception();
+        }
+        // Any other error (WRONGTYPE, syntax...) propagates: the connection
+        // it came on is healthy and goes back to the pool.
+
+        const std::string node = connection ? connection.node().name : std::string("(no connection)");
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            history.push_back("attempt " + std::to_string(attempt) + " on " + node + ": " + e.what());
+        }
+        const RetryDecision decision = detail::decide_retry(failure, attempt, cluster_down_seen, limits);
+        if (decision.close_connection && connection) connection->disconnect();
+        if (decision.mark_node_failed && connection) connection_pool->mark_node_failed(connection.node());
+        connection.release();
+        if (redirect) {
+            *redirect = connection_pool->options().host_port_remap.apply(*redirect);
+        }
+        if (decision.update_slot_map && redirect && slot) {
+            connection_pool->nodes.apply_moved(*slot, *redirect);
+        }
+        if (decision.refresh_topology) {
+            if (failure == Failure::Moved) {
+                request_refresh();  // the map is already patched: never block the command
+            } else {
+                try {
+                    connection_pool->nodes.initialize();
+                } catch (const Error&) {
+                }
+            }
+        }
+        if (decision.action == RetryDecision::Action::Fail) {
+            if (attempt >= limits.max_attempts) {
+                std::string what;
+                for (const auto& line : history) what += "\n  " + line;
+                throw ClusterError("TTL exhausted: " + std::string(command_name) + " failed after " +
+                                   std::to_string(attempt) + " attempts:" + what);
+            }
+            std::rethrow_exception(error);
+        }
+        ask_target.reset();
+        if (decision.action == RetryDecision::Action::RetryAsking && redirect) {
+            ask_target = make_node(redirect->host, redirect->port, "master");
+        } else if (decision.action == RetryDecision::Action::RetryMoved && redirect && !slot) {
+            ask_target = make_node(redirect->host, redirect->port, "master");  // keyless: go where told
+        }
+        if (decision.delay.count() > 0) std::this_thread::sleep_for(decision.delay);
+    }
+}
+
+Reply RedisCluster::run_on_all_masters(std::string_view packed, int combine_code) {
+    const auto combine = static_cast<CommandRoute::Combine>(combine_code);
+    std::vector<Reply> replies;
+    std::vector<std::string> names;
+    for (const auto& master : connection_pool->get_nodes_by_server_type("master")) {
+        auto connection = connection_pool->get_connection_by_node(master);
+        connection->send_packed_command(packed, 1);
+        replies.push_back(connection->read_response());
+        names.push_back(master.name);
+    }
+    if (replies.empty()) throw RedisClusterException("no master is known: the cluster was not discovered");
+    switch (combine) {
+        case CommandRoute::Combine::Sum: {
+            std::int64_t total = 0;
+            for (const auto& reply : replies) total += reply.integer();
+            return Reply::integer(total);
+        }
+        case CommandRoute::Combine::Concat: {
+            std::vector<Reply> all;
+            for (const auto& reply : replies) {
+                for (const auto& element : reply.elements()) all.push_back(element);
+            }
+            return Reply::array(std::move(all));
+        }
+        case CommandRoute::Combine::PerNode: {
+            std::vector<Reply> map;
+            for (std::size_t i = 0; i < replies.size(); ++i) {
+                map.push_back(Reply::bulk_string(names[i]));
+                map.push_back(std::move(replies[i]));
+            }
+            return Reply::map(std::move(map));
+        }
+        case CommandRoute::Combine::AllOk:
+        case CommandRoute::Combine::First:
+        case CommandRoute::Combine::None: break;
+    }
+    return replies.front();
+}
+
+// --- typed methods ----------------------------------------------------------
+
+std::optional<std::string> RedisCluster::get(std::string_view key) { return optional_string(execute_command("GET", key)); }
+
+bool RedisCluster::set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px,
+                       bool nx, bool xx) {
+    if (nx && xx) throw DataError("SET: nx and xx exclude each other");
+    std::vector<std::string> args = {"SET", std::string(key), std::string(value)};
+    if (px) {
+        args.emplace_back("PX");
+        args.push_back(std::to_string(px->count()));
+    }
+    if (nx) args.emplace_back("NX");
+    if (xx) args.emplace_back("XX");
+    return !execute_command_range(args).is_null();
+}
+
+std::int64_t RedisCluster::incr(std::string_view key) { return execute_command("INCR", key).integer(); }
+std::int64_t RedisCluster::incrby(std::string_view key, std::int64_t amount) {
+    return execute_command("INCRBY", key, amount).integer();
+}
+std::int64_t RedisCluster::decr(std::string_view key) { return execute_command("DECR", key).integer(); }
+
+std::vector<std::optional<std::string>> RedisCluster::mget(std::span<const std::string_view> keys) {
+    std::vector<std::string_view> args{"MGET"};
+    args.insert(args.end(), keys.begin(), keys.end());
+    const auto reply = execute_command_range(args);
+    std::vector<std::optional<std::string>> values;
+    for (const auto& element : reply.elements()) values.push_back(optional_string(element));
+    return values;
+}
+
+std::int64_t RedisCluster::del(std::span<const std::string_view> keys) {
+    std::vector<std::string_view> args{"DEL"};
+    args.insert(args.end(), keys.begin(), keys.end());
+    return execute_command_range(args).integer();
+}
+std::int64_t RedisCluster::del(std::string_view key) { return execute_command("DEL", key).integer(); }
+std::int64_t RedisCluster::exists(std::string_view key) { return execute_command("EXISTS", key).integer(); }
+bool RedisCluster::expire(std::string_view key, std::chrono::seconds ttl) {
+    return execute_command("EXPIRE", key, ttl.count()).integer() == 1;
+}
+std::int64_t RedisCluster::ttl(std::string_view key) { return execute_command("TTL", key).integer(); }
+
+std::int64_t RedisCluster::hset(std::string_view key, std::string_view field, std::string_view value) {
+    return execute_command("HSET", key, field, value).integer();
+}
+std::optional<std::string> RedisCluster::hget(std::string_view key, std::string_view field) {
+    return optional_string(execute_command("HGET", key, field));
+}
+std::vector<std::pair<std::string, std::string>> RedisCluster::hgetall(std::string_view key) {
+    const auto reply = execute_command("HGETALL", key);
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (std::size_t i = 0; i + 1 < reply.size(); i += 2) pairs.emplace_back(reply[i].str(), reply[i + 1].str());
+    return pairs;
+}
+std::int64_t RedisCluster::hdel(std::string_view key, std::string_view field) {
+    return execute_command("HDEL", key, field).integer();
+}
+std::int64_t RedisCluster::hincrby(std::string_view key, std::string_view field, std::int64_t amount) {
+    return execute_command("HINCRBY", key, field, amount).integer();
+}
+
+std::int64_t RedisCluster::lpush(std::string_view key, std::string_view value) {
+    return execute_command("LPUSH", key, value).integer();
+}
+std::int64_t RedisCluster::rpush(std::string_view key, std::string_view value) {
+    return execute_command("RPUSH", key, value).integer();
+}
+std::optional<std::string> RedisCluster::lpop(std::string_view key) { return optional_string(execute_command("LPOP", key)); }
+std::optional<std::string> RedisCluster::rpop(std::string_view key) { return optional_string(execute_command("RPOP", key)); }
+std::vector<std::string> RedisCluster::lrange(std::string_view key, std::int64_t start, std::int64_t stop) {
+    return strings(execute_command("LRANGE", key, start, stop));
+}
+std::int64_t RedisCluster::llen(std::string_view key) { return execute_command("LLEN", key).integer(); }
+
+std::int64_t RedisCluster::sadd(std::string_view key, std::string_view member) {
+    return execute_command("SADD", key, member).integer();
+}
+std::int64_t RedisCluster::srem(std::string_view key, std::string_view member) {
+    return execute_command("SREM", key, member).integer();
+}
+std::vector<std::string> RedisCluster::smembers(std::string_view key) { return strings(execute_command("SMEMBERS", key)); }
+bool RedisCluster::sismember(std::string_view key, std::string_view member) {
+    return execute_command("SISMEMBER", key, member).integer() == 1;
+}
+
+std::int64_t RedisCluster::zadd(std::string_view key, double score, std::string_view member) {
+    return execute_command("ZADD", key, score, member).integer();
+}
+std::optional<double> RedisCluster::zscore(std::string_view key, std::string_view member) {
+    const auto reply = execute_command("ZSCORE", key, member);
+    if (reply.is_null()) return std::nullopt;
+    if (reply.type() == ReplyType::Double) return reply.double_value();
+    double value = 0;
+    const auto text = reply.str();
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (result.ec != std::errc{}) throw DataError("ZSCORE: not a number: '" + std::string(text) + "'");
+    return value;
+}
+std::vector<std::string> RedisCluster::zrange(std::string_view key, std::int64_t start, std::int64_t stop) {
+    return strings(execute_command("ZRANGE", key, start, stop));
+}
+std::int64_t RedisCluster::zrem(std::string_view key, std::string_view member) {
+    return execute_command("ZREM", key, member).integer();
+}
+
+bool RedisCluster::ping() { return execute_command("PING").is_string(); }
+std::int64_t RedisCluster::dbsize() { return execute_command("DBSIZE").integer(); }
+void RedisCluster::flushall() { (void)execute_command("FLUSHALL"); }
+
+}  // namespace rediscluster

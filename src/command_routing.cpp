@@ -1,0 +1,245 @@
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <string>
+
+#include "detail/command_routing.hpp"
+#include "rediscluster/errors.hpp"
+
+namespace rediscluster::detail {
+namespace {
+
+using Target = CommandRoute::Target;
+using Combine = CommandRoute::Combine;
+
+// Key positions of commands whose keys sit at fixed places:
+// first key, last key (negative counts from the end), step.
+struct KeySpec {
+    std::string_view name;
+    int first;
+    int last;
+    int step;
+    bool read_only;
+};
+
+// clang-format off
+constexpr std::array kFixedKeys = std::to_array<KeySpec>({
+    // strings
+    {"APPEND", 1, 1, 1, false}, {"DECR", 1, 1, 1, false}, {"DECRBY", 1, 1, 1, false},
+    {"GET", 1, 1, 1, true}, {"GETDEL", 1, 1, 1, false}, {"GETEX", 1, 1, 1, false},
+    {"GETRANGE", 1, 1, 1, true}, {"GETSET", 1, 1, 1, false}, {"INCR", 1, 1, 1, false},
+    {"INCRBY", 1, 1, 1, false}, {"INCRBYFLOAT", 1, 1, 1, false}, {"MGET", 1, -1, 1, true},
+    {"MSET", 1, -1, 2, false}, {"MSETNX", 1, -1, 2, false}, {"PSETEX", 1, 1, 1, false},
+    {"SET", 1, 1, 1, false}, {"SETEX", 1, 1, 1, false}, {"SETNX", 1, 1, 1, false},
+    {"SETRANGE", 1, 1, 1, false}, {"STRLEN", 1, 1, 1, true}, {"SUBSTR", 1, 1, 1, true},
+    {"LCS", 1, 2, 1, true},
+    // bits
+    {"BITCOUNT", 1, 1, 1, true}, {"BITFIELD", 1, 1, 1, false}, {"BITFIELD_RO", 1, 1, 1, true},
+    {"BITOP", 2, -1, 1, false}, {"BITPOS", 1, 1, 1, true}, {"GETBIT", 1, 1, 1, true},
+    {"SETBIT", 1, 1, 1, false},
+    // keys
+    {"COPY", 1, 2, 1, false}, {"DEL", 1, -1, 1, false}, {"DUMP", 1, 1, 1, true},
+    {"EXISTS", 1, -1, 1, true}, {"EXPIRE", 1, 1, 1, false}, {"EXPIREAT", 1, 1, 1, false},
+    {"EXPIRETIME", 1, 1, 1, true}, {"PERSIST", 1, 1, 1, false}, {"PEXPIRE", 1, 1, 1, false},
+    {"PEXPIREAT", 1, 1, 1, false}, {"PEXPIRETIME", 1, 1, 1, true}, {"PTTL", 1, 1, 1, true},
+    {"RENAME", 1, 2, 1, false}, {"RENAMENX", 1, 2, 1, false}, {"RESTORE", 1, 1, 1, false},
+    {"TOUCH", 1, -1, 1, true}, {"TTL", 1, 1, 1, true}, {"TYPE", 1, 1, 1, true},
+    {"UNLINK", 1, -1, 1, false},
+    // hashes
+    {"HDEL", 1, 1, 1, false}, {"HEXISTS", 1, 1, 1, true}, {"HGET", 1, 1, 1, true},
+    {"HGETALL", 1, 1, 1, true}, {"HINCRBY", 1, 1, 1, false}, {"HINCRBYFLOAT", 1, 1, 1, false},
+    {"HKEYS", 1, 1, 1, true}, {"HLEN", 1, 1, 1, true}, {"HMGET", 1, 1, 1, true},
+    {"HMSET", 1, 1, 1, false}, {"HRANDFIELD", 1, 1, 1, true}, {"HSCAN", 1, 1, 1, false},
+    {"HSET", 1, 1, 1, false}, {"HSETNX", 1, 1, 1, false}, {"HSTRLEN", 1, 1, 1, true},
+    {"HVALS", 1, 1, 1, true},
+    // lists
+    {"BLMOVE", 1, 2, 1, false}, {"BLPOP", 1, -2, 1, false}, {"BRPOP", 1, -2, 1, false},
+    {"BRPOPLPUSH", 1, 2, 1, false}, {"LINDEX", 1, 1, 1, true}, {"LINSERT", 1, 1, 1, false},
+    {"LLEN", 1, 1, 1, true}, {"LMOVE", 1, 2, 1, false}, {"LPOP", 1, 1, 1, false},
+    {"LPOS", 1, 1, 1, true}, {"LPUSH", 1, 1, 1, false}, {"LPUSHX", 1, 1, 1, false},
+    {"LRANGE", 1, 1, 1, true}, {"LREM", 1, 1, 1, false}, {"LSET", 1, 1, 1, false},
+    {"LTRIM", 1, 1, 1, false}, {"RPOP", 1, 1, 1, false}, {"RPOPLPUSH", 1, 2, 1, false},
+    {"RPUSH", 1, 1, 1, false}, {"RPUSHX", 1, 1, 1, false},
+    // sets
+    {"SADD", 1, 1, 1, false}, {"SCARD", 1, 1, 1, true}, {"SDIFF", 1, -1, 1, true},
+    {"SDIFFSTORE", 1, -1, 1, false}, {"SINTER", 1, -1, 1, true}, {"SINTERSTORE", 1, -1, 1, false},
+    {"SISMEMBER", 1, 1, 1, true}, {"SMEMBERS", 1, 1, 1, true}, {"SMISMEMBER", 1, 1, 1, true},
+    {"SMOVE", 1, 2, 1, false}, {"SPOP", 1, 1, 1, false}, {"SRANDMEMBER", 1, 1, 1, true},
+    {"SREM", 1, 1, 1, false}, {"SSCAN", 1, 1, 1, false}, {"SUNION", 1, -1, 1, true},
+    {"SUNIONSTORE", 1, -1, 1, false},
+    // sorted sets
+    {"BZPOPMAX", 1, -2, 1, false}, {"BZPOPMIN", 1, -2, 1, false}, {"ZADD", 1, 1, 1, false},
+    {"ZCARD", 1, 1, 1, true}, {"ZCOUNT", 1, 1, 1, true}, {"ZINCRBY", 1, 1, 1, false},
+    {"ZLEXCOUNT", 1, 1, 1, true}, {"ZMSCORE", 1, 1, 1, true}, {"ZPOPMAX", 1, 1, 1, false},
+    {"ZPOPMIN", 1, 1, 1, false}, {"ZRANDMEMBER", 1, 1, 1, true}, {"ZRANGE", 1, 1, 1, true},
+    {"ZRANGEBYLEX", 1, 1, 1, true}, {"ZRANGEBYSCORE", 1, 1, 1, true}, {"ZRANGESTORE", 1, 2, 1, false},
+    {"ZRANK", 1, 1, 1, true}, {"ZREM", 1, 1, 1, false}, {"ZREMRANGEBYLEX", 1, 1, 1, false},
+    {"ZREMRANGEBYRANK", 1, 1, 1, false}, {"ZREMRANGEBYSCORE", 1, 1, 1, false},
+    {"ZREVRANGE", 1, 1, 1, true}, {"ZREVRANGEBYLEX", 1, 1, 1, true},
+    {"ZREVRANGEBYSCORE", 1, 1, 1, true}, {"ZREVRANK", 1, 1, 1, true}, {"ZSCAN", 1, 1, 1, false},
+    {"ZSCORE", 1, 1, 1, true},
+    // hyperloglog, geo, streams
+    {"PFADD", 1, 1, 1, false}, {"PFCOUNT", 1, -1, 1, true}, {"PFMERGE", 1, -1, 1, false},
+    {"GEOADD", 1, 1, 1, false}, {"GEODIST", 1, 1, 1, true}, {"GEOHASH", 1, 1, 1, true},
+    {"GEOPOS", 1, 1, 1, true}, {"GEORADIUS_RO", 1, 1, 1, true},
+    {"GEORADIUSBYMEMBER_RO", 1, 1, 1, true}, {"GEOSEARCH", 1, 1, 1, true},
+    {"GEOSEARCHSTORE", 1, 2, 1, false},
+    {"XACK", 1, 1, 1, false}, {"XADD", 1, 1, 1, false}, {"XAUTOCLAIM", 1, 1, 1, false},
+    {"XCLAIM", 1, 1, 1, false}, {"XDEL", 1, 1, 1, false}, {"XLEN", 1, 1, 1, true},
+    {"XPENDING", 1, 1, 1, true}, {"XRANGE", 1, 1, 1, true}, {"XREVRANGE", 1, 1, 1, true},
+    {"XTRIM", 1, 1, 1, false}, {"XSETID", 1, 1, 1, false},
+    // subcommand-style, key at 2
+    {"OBJECT", 2, 2, 1, true},
+});
+// clang-format on
+
+// Commands whose key count is an argument: the index of the count, and
+// whether a destination key comes first (ZUNIONSTORE dest numkeys ...).
+struct CountedKeys {
+    std::string_view name;
+    std::size_t count_at;
+    bool destination_first;
+    bool read_only;
+};
+constexpr std::array kCountedKeys = std::to_array<CountedKeys>({
+    {"EVAL", 2, false, false},       {"EVALSHA", 2, false, false},   {"EVAL_RO", 2, false, true},
+    {"EVALSHA_RO", 2, false, true},  {"FCALL", 2, false, false},     {"FCALL_RO", 2, false, true},
+    {"ZUNIONSTORE", 2, true, false}, {"ZINTERSTORE", 2, true, false}, {"ZDIFFSTORE", 2, true, false},
+    {"ZUNION", 1, false, true},      {"ZINTER", 1, false, true},     {"ZDIFF", 1, false, true},
+    {"ZINTERCARD", 1, false, true},  {"SINTERCARD", 1, false, true}, {"LMPOP", 1, false, false},
+    {"ZMPOP", 1, false, false},      {"BLMPOP", 2, false, false},    {"BZMPOP", 2, false, false},
+});
+
+std::string upper(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return out;
+}
+
+CommandRoute all_masters(Combine combine) {
+    CommandRoute route;
+    route.target = Target::AllMasters;
+    route.combine = combine;
+    return route;
+}
+
+CommandRoute blocked(std::string reason) {
+    CommandRoute route;
+    route.target = Target::Blocked;
+    route.reason = std::move(reason);
+    return route;
+}
+
+std::size_t key_count(std::string_view name, std::string_view text, std::size_t available) {
+    std::size_t count = 0;
+    const auto* end = text.data() + text.size();
+    const auto result = std::from_chars(text.data(), end, count);
+    if (text.empty() || result.ec != std::errc{} || result.ptr != end) {
+        throw DataError(std::string(name) + ": the key count must be a number, got '" + std::string(text) + "'");
+    }
+    if (count > available) {
+        throw DataError(std::string(name) + ": " + std::to_string(count) + " keys announced but only " +
+                        std::to_string(available) + " arguments follow");
+    }
+    return count;
+}
+
+}  // namespace
+
+CommandRoute route_command(std::span<const std::string_view> args) {
+    if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
+    const std::string name = upper(args[0]);
+    const std::string sub = args.size() > 1 ? upper(args[1]) : std::string();
+
+    // Whole-cluster commands.
+    if (name == "PING" && args.size() == 1) return all_masters(Combine::AllOk);
+    if (name == "DBSIZE") return all_masters(Combine::Sum);
+    if (name == "KEYS") return all_masters(Combine::Concat);
+    if (name == "FLUSHALL" || name == "FLUSHDB") return all_masters(Combine::AllOk);
+    if (name == "INFO") return all_masters(Combine::PerNode);
+    if (name == "SCRIPT" && sub == "LOAD") return all_masters(Combine::First);
+    if (name == "SCRIPT" && sub == "FLUSH") return all_masters(Combine::AllOk);
+    if (name == "FUNCTION" && (sub == "LOAD" || sub == "DELETE" || sub == "FLUSH")) return all_masters(Combine::First);
+
+    // Commands a cluster client cannot run for the caller.
+    if (name == "SELECT" || name == "MOVE" || name == "SWAPDB") {
+        return blocked(name + " is not possible in cluster mode: a cluster has database 0 only");
+    }
+    if (name == "MULTI" || name == "EXEC" || name == "DISCARD" || name == "WATCH" || name == "UNWATCH") {
+        return blocked(name + " needs one connection for several commands; execute_command runs each on its own");
+    }
+    if (name == "SUBSCRIBE" || name == "PSUBSCRIBE" || name == "SSUBSCRIBE" || name == "UNSUBSCRIBE" ||
+        name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE" || name == "MONITOR" || name == "SYNC" || name == "PSYNC") {
+        return blocked(name + " turns the connection into a stream; it cannot run through execute_command");
+    }
+    if (name == "SCAN") {
+        return blocked("SCAN walks one node: use a connection from the pool per master (pool.get_connection_by_node)");
+    }
+    if (name == "READONLY" || name == "READWRITE" || name == "ASKING" || name == "AUTH" || name == "HELLO" ||
+        name == "QUIT" || name == "RESET") {
+        return blocked(name + " changes connection state the client manages itself");
+    }
+
+    CommandRoute route;
+    route.target = Target::Slot;
+    const auto arg_count = static_cast<int>(args.size());
+    for (const auto& spec : kFixedKeys) {
+        if (spec.name != name) continue;
+        route.read_only = spec.read_only;
+        const int last = spec.last < 0 ? arg_count + spec.last : spec.last;
+        for (int i = spec.first; i <= last && i < arg_count; i += spec.step) {
+            route.keys.push_back(static_cast<std::size_t>(i));
+        }
+        if (route.keys.empty()) {
+            throw DataError("No way to dispatch this command to Redis Cluster. Missing key: " + name);
+        }
+        return route;
+    }
+    for (const auto& spec : kCountedKeys) {
+        if (spec.name != name) continue;
+        route.read_only = spec.read_only;
+        if (args.size() <= spec.count_at) {
+            throw DataError(name + ": the key count is missing");
+        }
+        const auto first = spec.count_at + 1;
+        const auto count = key_count(name, args[spec.count_at], args.size() - first);
+        if (spec.destination_first) route.keys.push_back(1);
+        for (std::size_t i = 0; i < count; ++i) route.keys.push_back(first + i);
+        if (route.keys.empty()) {
+            route.target = Target::Random;  // EVAL with no key runs anywhere
+        }
+        return route;
+    }
+    if (name == "XREAD" || name == "XREADGROUP") {
+        // Keys are the first half of what follows STREAMS.
+        const auto streams = std::find_if(args.begin(), args.end(), [](std::string_view a) { return upper(a) == "STREAMS"; });
+        const auto after = static_cast<std::size_t>(args.end() - streams) - 1;
+        if (streams == args.end() || after == 0 || after % 2 != 0) {
+            throw DataError(name + ": expected STREAMS followed by keys and as many IDs");
+        }
+        const auto first = static_cast<std::size_t>(streams - args.begin()) + 1;
+        for (std::size_t i = 0; i < after / 2; ++i) route.keys.push_back(first + i);
+        route.read_only = name == "XREAD";
+        return route;
+    }
+    if (name == "SORT" || name == "SORT_RO") {
+        route.keys.push_back(1);
+        for (std::size_t i = 2; i + 1 < args.size(); ++i) {
+            if (upper(args[i]) == "STORE") route.keys.push_back(i + 1);
+        }
+        route.read_only = name == "SORT_RO";
+        return route;
+    }
+    if (name == "MEMORY" && sub == "USAGE" && args.size() > 2) {
+        route.keys.push_back(2);
+        route.read_only = true;
+        return route;
+    }
+    // No known key: any node can answer (CLUSTER INFO, TIME, ECHO, ...).
+    route.target = Target::Random;
+    return route;
+}
+
+}  // namespace rediscluster::detail

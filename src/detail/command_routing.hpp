@@ -1,0 +1,48 @@
+#pragma once
+
+// Where a command goes in a cluster: by its keys' slot, to every master,
+// to any node, or nowhere (commands that cannot work through a cluster
+// client). A pure function over the command's arguments, from a built-in
+// table of the commands' key positions.
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rediscluster::detail {
+
+struct CommandRoute {
+    enum class Target {
+        Slot,        // the slot of the keys (all keys must share it)
+        AllMasters,  // every master; replies combined (see Combine)
+        Random,      // any node
+        Blocked,     // refused with `reason`
+    };
+    /// How replies from several masters become one.
+    enum class Combine {
+        None,        // single node
+        AllOk,       // every reply must be OK (or PONG): return the first
+        Sum,         // integers added (DBSIZE)
+        Concat,      // arrays concatenated (KEYS)
+        First,       // the first reply (SCRIPT LOAD: the same digest everywhere)
+        PerNode,     // a map from node name to its reply (INFO)
+    };
+    Target target = Target::Random;
+    Combine combine = Combine::None;
+    /// Indices of the key arguments (Target::Slot).
+    std::vector<std::size_t> keys;
+    /// Only reads: a replica may serve it.
+    bool read_only = false;
+    /// Why a blocked command is refused.
+    std::string reason;
+};
+
+/// Routes `args` (args[0] is the command name, any case). Throws
+/// DataError when the arguments cannot be the command's (e.g. EVAL with a
+/// key count larger than its arguments).
+CommandRoute route_command(std::span<const std::string_view> args);
+
+}  // namespace rediscluster::detail

@@ -1,0 +1,231 @@
+// RedisCluster against real clusters. Tests that change the topology
+// (failover, slot migration) use the "mutable" cluster, so the others can
+// rely on the plain cluster's fresh layout.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "cluster_env.hpp"
+#include "rediscluster/client.hpp"
+#include "support/error_of.hpp"
+
+namespace rediscluster {
+namespace {
+
+using namespace std::chrono_literals;
+using test::error_of;
+
+RedisClusterOptions options_for(std::uint16_t port) {
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", port}};
+    options.connection_kwargs.socket_timeout = 5s;
+    return options;
+}
+
+std::uint16_t mutable_port() { return RC_MUTABLE_PORT; }
+
+// The master and one replica of the shard serving `slot`, from the server.
+std::pair<std::uint16_t, std::uint16_t> shard_of(std::uint16_t any_port, std::uint16_t slot) {
+    const auto slots = test::node_command(any_port, {"CLUSTER", "SLOTS"});
+    for (const auto& range : slots.elements()) {
+        if (slot >= range[0].integer() && slot <= range[1].integer()) {
+            const auto master = static_cast<std::uint16_t>(range[2][1].integer());
+            const auto replica = range.size() > 3 ? static_cast<std::uint16_t>(range[3][1].integer()) : std::uint16_t{0};
+            return {master, replica};
+        }
+    }
+    return {0, 0};
+}
+
+// Waits (bounded) until `check` holds.
+template <class Check>
+bool eventually(Check&& check, std::chrono::milliseconds limit = 15s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (check()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return check();
+}
+
+TEST(RedisCluster, TypedCommandsRouteByKey) {
+    RedisCluster rc(options_for(test::plain_port()));
+    EXPECT_TRUE(rc.set("client:string", "value"));
+    EXPECT_EQ(rc.get("client:string"), "value");
+    EXPECT_EQ(rc.get("client:missing"), std::nullopt);
+    EXPECT_FALSE(rc.set("client:string", "other", std::nullopt, /*nx=*/true));
+    EXPECT_EQ(rc.incr("client:counter:{a}"), 1);
+    EXPECT_EQ(rc.incrby("client:counter:{a}", 41), 42);
+    EXPECT_EQ(rc.decr("client:counter:{a}"), 41);
+    EXPECT_TRUE(rc.expire("client:string", 100s));
+    EXPECT_GT(rc.ttl("client:string"), 90);
+    EXPECT_EQ(rc.hset("client:hash", "f", "v"), 1);
+    EXPECT_EQ(rc.hget("client:hash", "f"), "v");
+    EXPECT_EQ(rc.hincrby("client:hash", "n", 3), 3);
+    EXPECT_EQ(rc.hgetall("client:hash").size(), 2u);
+    EXPECT_EQ(rc.rpush("client:list", "a"), 1);
+    EXPECT_EQ(rc.rpush("client:list", "b"), 2);
+    EXPECT_EQ(rc.lrange("client:list", 0, -1), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(rc.lpop("client:list"), "a");
+    EXPECT_EQ(rc.sadd("client:set", "m"), 1);
+    EXPECT_TRUE(rc.sismember("client:set", "m"));
+    EXPECT_EQ(rc.zadd("client:zset", 1.5, "m"), 1);
+    EXPECT_EQ(rc.zscore("client:zset", "m"), 1.5);
+    EXPECT_EQ(rc.zrange("client:zset", 0, -1), (std::vector<std::string>{"m"}));
+    const std::string_view keys[] = {"client:counter:{a}", "client:other:{a}"};
+    EXPECT_EQ(rc.mget(keys), (std::vector<std::optional<std::string>>{"41", std::nullopt}));
+    EXPECT_EQ(rc.del("client:string"), 1);
+}
+
+TEST(RedisCluster, KeysAcrossSlotsAreRefusedBeforeSending) {
+    RedisCluster rc(options_for(test::plain_port()));
+    const std::string_view keys[] = {"foo", "bar"};
+    EXPECT_EQ(error_of<ClusterCrossSlotError>([&] { (void)rc.mget(keys); }),
+              "MGET - all keys must map to the same key slot");
+    EXPECT_THROW((void)rc.execute_command("EVAL", "return 1", 2, "foo", "bar"), ClusterCrossSlotError);
+}
+
+TEST(RedisCluster, WholeClusterCommandsCombineEveryMaster) {
+    RedisCluster rc(options_for(test::plain_port()));
+    std::int64_t direct = 0;
+    for (const auto& master : rc.connection_pool->get_nodes_by_server_type("master")) {
+        direct += test::node_command(master.port, {"DBSIZE"}).integer();
+    }
+    EXPECT_EQ(rc.dbsize(), direct);
+    EXPECT_TRUE(rc.ping());
+    const auto info = rc.execute_command("INFO", "server");
+    EXPECT_EQ(info.type(), ReplyType::Map);
+    EXPECT_EQ(info.size(), 6u);  // 3 masters, name and text each
+}
+
+TEST(RedisCluster, BlockedCommandsAreRefusedClearly) {
+    RedisCluster rc(options_for(test::plain_port()));
+    const auto message = error_of<RedisClusterException>([&] { (void)rc.execute_command("SELECT", 1); });
+    EXPECT_NE(message.find("Command: SELECT is blocked in redis cluster mode"), std::string::npos) << message;
+    EXPECT_THROW((void)rc.execute_command("MULTI"), RedisClusterException);
+}
+
+TEST(RedisCluster, DbOtherThanZeroIsRejected) {
+    auto options = options_for(test::plain_port());
+    options.connection_kwargs.db = 2;
+    EXPECT_EQ(error_of<RedisClusterConfigError>([&] { RedisCluster rc(options); }),
+              "Argument 'db' is not possible to use in cluster mode");
+}
+
+TEST(RedisCluster, ReadFromReplicasSendsReadsToReplicasOnTheServers) {
+    auto options = options_for(test::plain_port());
+    options.read_from_replicas = true;
+    RedisCluster rc(options);
+    for (int i = 0; i < 30; ++i) {
+        ASSERT_TRUE(rc.set("replica-read:" + std::to_string(i), "v"));
+    }
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) (void)test::node_command(node.port, {"CONFIG", "RESETSTAT"});
+    for (int i = 0; i < 30; ++i) (void)rc.get("replica-read:" + std::to_string(i));
+    std::int64_t replica_gets = 0;
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) {
+        const auto gets = test::info_field(node.port, "commandstats", "cmdstat_get", "calls");
+        if (node.is_master()) EXPECT_EQ(gets, 0) << node.name;
+        else replica_gets += gets;
+    }
+    EXPECT_EQ(replica_gets, 30);
+}
+
+TEST(RedisCluster, SharedPoolFromTheCaller) {
+    ClusterConnectionPoolOptions pool_options;
+    pool_options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
+    auto pool = std::make_shared<ClusterBlockingConnectionPool>(pool_options);
+    RedisClusterOptions options;
+    options.connection_pool = pool;
+    RedisCluster rc(options);
+    EXPECT_EQ(rc.connection_pool, pool);
+    EXPECT_TRUE(rc.set("shared-pool", "1"));
+    EXPECT_EQ(rc.get("shared-pool"), "1");
+}
+
+TEST(RedisClusterTopology, FollowsAManualFailoverWithoutAnError) {
+    RedisCluster rc(options_for(mutable_port()));
+    const auto slot = key_slot("failover:key");
+    const auto [old_master, replica] = shard_of(mutable_port(), slot);
+    ASSERT_NE(replica, 0);
+    ASSERT_TRUE(rc.set("failover:key", "before"));
+    (void)test::node_command(old_master, {"WAIT", "1", "2000"});
+
+    (void)test::node_command(replica, {"CLUSTER", "FAILOVER"});
+    ASSERT_TRUE(eventually([&, replica_port = replica] {
+        return test::node_command(replica_port, {"ROLE"})[0].str() == "master";
+    })) << "the replica did not take over";
+
+    // The client still believes the old master owns the slot: the write
+    // gets MOVED (or READONLY) and must succeed without an error.
+    EXPECT_TRUE(rc.set("failover:key", "after"));
+    EXPECT_EQ(rc.get("failover:key"), "after");
+    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, replica);
+    // The old master is now a replica; the other tests of this cluster
+    // look the layout up instead of assuming it.
+    EXPECT_NE(old_master, replica);
+}
+
+TEST(RedisClusterTopology, FollowsASlotMovedWithSetslot) {
+    RedisCluster rc(options_for(mutable_port()));
+    const std::string key = "moved-slot:key";
+    const auto slot = key_slot(key);
+    const auto [source, unused] = shard_of(mutable_port(), slot);
+    const auto [target, unused2] = shard_of(mutable_port(), static_cast<std::uint16_t>((slot + 5461) % 16384));
+    ASSERT_NE(source, target);
+    (void)rc.del(key);  // an empty slot moves without MIGRATE
+    (void)rc.get(key);  // the client has now used the source for this slot
+
+    const auto target_id = std::string(test::node_command(target, {"CLUSTER", "MYID"}).str());
+    for (const auto port : {target, source}) {
+        (void)test::node_command(port, {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", target_id});
+    }
+    EXPECT_TRUE(rc.set(key, "moved"));
+    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, target);
+    EXPECT_EQ(rc.get(key), "moved");
+
+    // Move it back.
+    (void)rc.del(key);
+    const auto source_id = std::string(test::node_command(source, {"CLUSTER", "MYID"}).str());
+    for (const auto port : {source, target}) {
+        (void)test::node_command(port, {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", source_id});
+    }
+}
+
+TEST(RedisClusterTopology, FollowsAskDuringAMigration) {
+    RedisCluster rc(options_for(mutable_port()));
+    const std::string moved_key = "{ask}:moved";
+    const std::string staying_key = "{ask}:staying";
+    const auto slot = key_slot(moved_key);
+    const auto [source, unused] = shard_of(mutable_port(), slot);
+    const auto [target, unused2] = shard_of(mutable_port(), static_cast<std::uint16_t>((slot + 5461) % 16384));
+    ASSERT_TRUE(rc.set(moved_key, "1"));
+    ASSERT_TRUE(rc.set(staying_key, "2"));
+    const auto source_id = std::string(test::node_command(source, {"CLUSTER", "MYID"}).str());
+    const auto target_id = std::string(test::node_command(target, {"CLUSTER", "MYID"}).str());
+    const auto slot_text = std::to_string(slot);
+    (void)test::node_command(target, {"CLUSTER", "SETSLOT", slot_text, "IMPORTING", source_id});
+    (void)test::node_command(source, {"CLUSTER", "SETSLOT", slot_text, "MIGRATING", target_id});
+    (void)test::node_command(source, {"MIGRATE", "127.0.0.1", std::to_string(target), moved_key, "0", "5000"});
+
+    // The migrated key lives on the target now: the source answers ASK.
+    EXPECT_EQ(rc.get(moved_key), "1");
+    EXPECT_EQ(rc.get(staying_key), "2");
+    // ASK leaves the slot map alone.
+    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, source);
+    // A multi-key command over both keys hits TRYAGAIN until the migration
+    // ends; it is retried and finally fails as the budget runs out.
+    const std::string_view both[] = {moved_key, staying_key};
+    EXPECT_THROW((void)rc.mget(both), RedisError);
+
+    // Finish the migration and check the client follows.
+    (void)test::node_command(source, {"MIGRATE", "127.0.0.1", std::to_string(target), staying_key, "0", "5000"});
+    for (const auto port : {target, source}) {
+        (void)test::node_command(port, {"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
+    }
+    EXPECT_EQ(rc.mget(both), (std::vector<std::optional<std::string>>{"1", "2"}));
+    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, target);
+}
+
+}  // namespace
+}  // namespace rediscluster
