@@ -1,153 +1,109 @@
-// The demo run by the README's first command, against the local cluster.
-//
-// It talks to the cluster through the library's codec on plain sockets:
-// asks one node for CLUSTER SLOTS, routes keys by key_slot() to the node
-// that owns them, and shows the MOVED redirect a node answers when asked
-// for a key it does not own.
+// The demo run by the README's first command, against the local cluster:
+//  1. discovers the cluster and prints its topology;
+//  2. writes and reads keys spread over all slots, showing the node that
+//     served each;
+//  3. fails a master over to its replica (CLUSTER FAILOVER) while a loop
+//     keeps writing and reading, and shows the client following the new
+//     topology without an error reaching the caller.
 //
 // Usage: demo [host] [port]      (default 127.0.0.1 7000)
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <stdexcept>
+#include <optional>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include "rediscluster/rediscluster.hpp"
 
 namespace {
 
-using rediscluster::Reply;
+using namespace std::chrono_literals;
+using rediscluster::RedisCluster;
 
-// A blocking socket with a receive timeout; just enough for the demo.
-class DemoSocket {
-public:
-    DemoSocket(const std::string& host, int port) {
-        addrinfo hints{};
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* found = nullptr;
-        if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || found == nullptr) {
-            throw std::runtime_error("cannot resolve " + host);
-        }
-        fd_ = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
-        const timeval timeout{5, 0};
-        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        const int connected = connect(fd_, found->ai_addr, found->ai_addrlen);
-        freeaddrinfo(found);
-        if (connected != 0) {
-            close(fd_);
-            throw std::runtime_error("cannot connect to " + host + ":" + std::to_string(port) +
-                                     " (is the local cluster running? scripts/local-cluster start)");
-        }
+void print_topology(const RedisCluster& rc) {
+    const auto table = rc.connection_pool->nodes.slots();
+    for (const auto& range : table->ranges()) {
+        std::string replicas;
+        for (const auto& replica : range.replicas) replicas += " " + replica.name;
+        std::printf("  slots %5u-%5u  master %s  replicas%s\n", range.first, range.last, range.master.name.c_str(),
+                    replicas.empty() ? " (none)" : replicas.c_str());
     }
-    DemoSocket(const DemoSocket&) = delete;
-    DemoSocket& operator=(const DemoSocket&) = delete;
-    ~DemoSocket() { close(fd_); }
+}
 
-    template <class... Args>
-    Reply call(const Args&... args) {
-        std::string request;
-        rediscluster::encode_command(request, args...);
-        for (std::size_t sent = 0; sent < request.size();) {
-            const auto n = send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) throw std::runtime_error("send failed");
-            sent += static_cast<std::size_t>(n);
-        }
-        Reply reply;
-        while (!parser_.next(reply)) {
-            auto space = parser_.prepare(4096);
-            const auto n = recv(fd_, space.data(), space.size(), 0);
-            if (n <= 0) throw std::runtime_error("connection closed or timed out");
-            parser_.commit(static_cast<std::size_t>(n));
-        }
-        return reply;
-    }
-
-private:
-    int fd_ = -1;
-    rediscluster::ReplyParser parser_;
-};
-
-struct SlotRange {
-    std::int64_t first;
-    std::int64_t last;
-    std::string master;  // "host:port"
-    std::vector<std::string> replicas;
-};
-
-std::string endpoint(const Reply& node) {
-    return std::string(node[0].str()) + ":" + std::to_string(node[1].integer());
+std::string role_of(std::uint16_t port) {
+    rediscluster::ClusterConnection connection({.host = "127.0.0.1", .port = port});
+    return std::string(connection.execute("ROLE")[0].str());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string host = argc > 1 ? argv[1] : "127.0.0.1";
-    const int port = argc > 2 ? std::atoi(argv[2]) : 7000;
+    const auto port = static_cast<std::uint16_t>(argc > 2 ? std::atoi(argv[2]) : 7000);
     try {
-        DemoSocket seed(host, port);
-        std::printf("PING %s:%d -> %s\n\n", host.c_str(), port, seed.call("PING").to_debug_string().c_str());
+        RedisCluster rc({.startup_nodes = {{host, port}}, .connection_kwargs = {.socket_timeout = 2s}});
+        std::printf("Discovered from %s:%u:\n", host.c_str(), port);
+        print_topology(rc);
 
-        std::vector<SlotRange> ranges;
-        const Reply slots = seed.call("CLUSTER", "SLOTS");
-        for (const auto& entry : slots.elements()) {
-            SlotRange range{entry[0].integer(), entry[1].integer(), endpoint(entry[2]), {}};
-            for (std::size_t i = 3; i < entry.size(); ++i) range.replicas.push_back(endpoint(entry[i]));
-            ranges.push_back(range);
-        }
-        std::printf("CLUSTER SLOTS (%zu ranges):\n", ranges.size());
-        for (const auto& r : ranges) {
-            std::string replicas;
-            for (const auto& replica : r.replicas) replicas += " " + replica;
-            std::printf("  slots %5lld-%5lld  master %s  replicas%s\n", static_cast<long long>(r.first),
-                        static_cast<long long>(r.last), r.master.c_str(), replicas.c_str());
-        }
-
-        auto owner_of = [&](std::uint16_t slot) -> const SlotRange& {
-            for (const auto& r : ranges) {
-                if (slot >= r.first && slot <= r.last) return r;
-            }
-            throw std::runtime_error("slot " + std::to_string(slot) + " is not covered");
-        };
-
-        std::map<std::string, std::unique_ptr<DemoSocket>> connections;
-        auto connection_to = [&](const std::string& node) -> DemoSocket& {
-            auto& socket = connections[node];
-            if (!socket) {
-                const auto colon = node.rfind(':');
-                socket = std::make_unique<DemoSocket>(node.substr(0, colon), std::stoi(node.substr(colon + 1)));
-            }
-            return *socket;
-        };
-
-        std::printf("\nKeys routed by key_slot() to the master that owns them:\n");
-        for (const char* key : {"foo", "{foo}bar", "user:1000", "user:1001", "session:42", "cart:7", "1337"}) {
+        std::printf("\nKeys routed by slot (key_slot) to the master that owns them:\n");
+        for (const char* key : {"foo", "{foo}bar", "user:1000", "user:1001", "session:42", "cart:7", "1337",
+                                "order:2024:17", "page:/index.html"}) {
+            rc.set(key, std::string("value-of-") + key);
             const auto slot = rediscluster::key_slot(key);
-            const auto& owner = owner_of(slot);
-            auto& node = connection_to(owner.master);
-            const auto value = std::string("value-of-") + key;
-            const auto set = node.call("SET", key, value);
-            const auto get = node.call("GET", key);
-            std::printf("  %-12s slot %5u  %s  SET -> %s  GET -> %s\n", key, slot, owner.master.c_str(),
-                        set.to_debug_string().c_str(), get.to_debug_string().c_str());
+            std::printf("  %-18s slot %5u  %-16s GET -> %s\n", key, slot,
+                        rc.connection_pool->get_master_node_by_slot(slot).name.c_str(), rc.get(key)->c_str());
         }
 
+        // Fail over the shard that serves "foo" while traffic runs.
         const auto slot = rediscluster::key_slot("foo");
-        for (const auto& r : ranges) {
-            if (slot < r.first || slot > r.last) {
-                const auto reply = connection_to(r.master).call("GET", "foo");
-                std::printf("\nAsking %s (not the owner) for \"foo\" -> %s\n", r.master.c_str(),
-                            reply.to_debug_string().c_str());
-                break;
-            }
+        const auto table = rc.connection_pool->nodes.slots();  // keep the snapshot alive while we look at it
+        const auto shard = (*table)[slot];
+        if (shard.size() < 2) {
+            std::printf("\nThe shard of \"foo\" has no replica: no failover to show.\n");
+            return 0;
         }
-        std::printf("\nThe client library turns that reply into rediscluster::MovedError and follows it.\n");
-        return 0;
+        const auto old_master = shard[0];
+        const auto replica = shard[1];
+        std::printf("\nFailing %s over to its replica %s (CLUSTER FAILOVER) while writing and reading...\n",
+                    old_master.name.c_str(), replica.name.c_str());
+        rediscluster::ClusterConnection replica_connection({.host = replica.host, .port = replica.port});
+        (void)replica_connection.execute("CLUSTER", "FAILOVER");
+
+        int operations = 0;
+        int errors = 0;
+        const auto started = std::chrono::steady_clock::now();
+        std::optional<std::chrono::steady_clock::time_point> switched;
+        // Run until half a second after the client routes to the new master
+        // (at most 10 s).
+        while (std::chrono::steady_clock::now() - started < 10s &&
+               (!switched || std::chrono::steady_clock::now() - *switched < 500ms)) {
+            const auto value = std::to_string(operations);
+            try {
+                rc.set("foo", value);
+                if (rc.get("foo") != value) ++errors;
+            } catch (const rediscluster::Error& e) {
+                ++errors;
+                std::printf("  error: %s\n", e.what());
+            }
+            ++operations;
+            if (!switched && rc.connection_pool->get_master_node_by_slot(slot).name == replica.name) {
+                switched = std::chrono::steady_clock::now();
+                std::printf("  after %d pairs, the client routes slot %u to %s\n", operations, slot, replica.name.c_str());
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        std::printf("  %d SET+GET pairs in %lld ms, %d errors reached the caller\n", operations,
+                    static_cast<long long>(elapsed.count()), errors);
+        std::printf("  slot %u is now served by %s (role: %s)\n", slot,
+                    rc.connection_pool->get_master_node_by_slot(slot).name.c_str(), role_of(replica.port).c_str());
+        std::printf("\nTopology after the failover:\n");
+        rc.connection_pool->nodes.initialize();
+        print_topology(rc);
+        std::printf("\nActive connections: %zu\n", rc.connection_pool->created_connections());
+        return errors == 0 ? 0 : 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "demo: %s\n", e.what());
         return 1;
