@@ -12,6 +12,7 @@
 
 #include "fake_node.hpp"
 #include "rediscluster/connection.hpp"
+#include "support/error_of.hpp"
 
 namespace rediscluster {
 namespace {
@@ -299,9 +300,7 @@ TEST(ConnectionFake, RefusedClientSetnameNamesTheStepAndTheNode) {
     auto options = options_for(node);
     options.client_name = "fake-client";
     ClusterConnection connection(options);
-    const auto error = thrown<ConnectionError>([&] { connection.connect(); });
-    ASSERT_TRUE(error);
-    const std::string message = error->what();
+    const auto message = test::error_of<ConnectionError>([&] { connection.connect(); });
     EXPECT_NE(message.find("CLIENT SETNAME failed on " + node.host() + ":" + std::to_string(node.port())),
               std::string::npos)
         << message;

@@ -17,6 +17,7 @@
 
 #include "fake_node.hpp"
 #include "rediscluster/pool.hpp"
+#include "support/error_of.hpp"
 
 namespace rediscluster {
 namespace {
@@ -65,14 +66,7 @@ ClusterConnectionPoolOptions options_for(const std::vector<const FakeNode*>& see
 
 // The message of the RedisClusterException building the pool throws.
 std::string discovery_error(ClusterConnectionPoolOptions options) {
-    try {
-        ClusterConnectionPool pool(std::move(options));
-    } catch (const RedisClusterException& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("(another exception: ") + e.what() + ")";
-    }
-    return "(nothing thrown)";
+    return test::error_of<RedisClusterException>([&] { ClusterConnectionPool pool(std::move(options)); });
 }
 
 std::string seed_name(const FakeNode& node) { return "127.0.0.1:" + std::to_string(node.port()); }

@@ -10,6 +10,7 @@
 
 #include "rediscluster/error_reply.hpp"
 #include "rediscluster/errors.hpp"
+#include "support/error_of.hpp"
 
 namespace rediscluster {
 namespace {
@@ -45,12 +46,7 @@ std::string type_name() {
 
 // The message of the ResponseError parse_redirect(text) throws.
 std::string redirect_error(std::string_view text) {
-    try {
-        (void)parse_redirect(text);
-    } catch (const ResponseError& e) {
-        return e.what();
-    }
-    return "(nothing thrown)";
+    return test::error_of<ResponseError>([&] { (void)parse_redirect(text); });
 }
 
 // --- classify_error_reply ----------------------------------------------------
