@@ -202,6 +202,8 @@ void ClusterConnection::on_connect() {
             (void)handshake_command("READONLY", {"READONLY"});
         } catch (const AuthenticationError&) {
             throw;
+        } catch (const BusyLoadingError&) {
+            throw;  // a loading replica: the caller may retry elsewhere
         } catch (const ConnectionError& e) {
             throw ConnectionError(std::string("READONLY command failed: ") + e.what());
         }

@@ -48,6 +48,12 @@ namespace rediscluster {
 class Error : public std::runtime_error {
 public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
+    // Declared so the compiler does not generate a move assignment for this
+    // virtual base (GCC's -Wvirtual-move-assign would fire in user code that
+    // stores and reassigns exceptions, e.g. std::optional<MovedError>).
+    Error(const Error&) = default;
+    Error& operator=(const Error&) = default;
+    ~Error() override = default;
 };
 
 /// A failure of the cluster client itself: no reachable node, a full pool,
@@ -75,6 +81,9 @@ public:
 class RedisError : public virtual Error {
 public:
     explicit RedisError(const std::string& message) : Error(message) {}
+    RedisError(const RedisError&) = default;  // see Error
+    RedisError& operator=(const RedisError&) = default;
+    ~RedisError() override = default;
 };
 
 /// The connection could not be made, or broke.

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "rediscluster/errors.hpp"
 
 namespace rediscluster {
@@ -71,6 +73,19 @@ TEST(Errors, RedirectsCarryTheirTarget) {
     EXPECT_EQ(moved.port, 6381);
     EXPECT_EQ(moved.node_addr(), "127.0.0.1:6381");
     EXPECT_STREQ(moved.what(), "3999 127.0.0.1:6381");
+}
+
+TEST(Errors, CanBeStoredAndReassignedWithoutWarnings) {
+    // Built with -Werror: a generated move assignment of the virtual bases
+    // would warn (-Wvirtual-move-assign) right here.
+    std::optional<MovedError> moved;
+    moved = MovedError("1 a:1", 1, "a", 1);
+    moved = MovedError("2 b:2", 2, "b", 2);
+    EXPECT_EQ(moved->port, 2);
+    std::optional<ClusterDownError> down;
+    down = ClusterDownError("CLUSTERDOWN x");
+    down = ClusterDownError("CLUSTERDOWN y");
+    EXPECT_STREQ(down->what(), "CLUSTERDOWN y");
 }
 
 TEST(Errors, CrossSlotHasTheOriginalsMessage) {
