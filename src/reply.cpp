@@ -37,33 +37,36 @@ namespace {
 
 }  // namespace
 
+// Replies are built by filling one field and the type; these keep each
+// factory to one line.
+Reply Reply::with_string(ReplyType type, std::string_view text) {
+    Reply r;
+    r.type_ = type;
+    r.string_.assign(text);
+    return r;
+}
+
+Reply Reply::with_elements(ReplyType type, std::vector<Reply> elements) {
+    Reply r;
+    r.type_ = type;
+    r.elements_ = std::move(elements);
+    return r;
+}
+
 Reply Reply::null() { return Reply{}; }
-
-Reply Reply::simple_string(std::string_view text) {
-    Reply r;
-    r.type_ = ReplyType::SimpleString;
-    r.string_.assign(text);
-    return r;
-}
-
-Reply Reply::error(std::string_view text) {
-    Reply r;
-    r.type_ = ReplyType::Error;
-    r.string_.assign(text);
-    return r;
-}
+Reply Reply::simple_string(std::string_view text) { return with_string(ReplyType::SimpleString, text); }
+Reply Reply::error(std::string_view text) { return with_string(ReplyType::Error, text); }
+Reply Reply::bulk_string(std::string_view bytes) { return with_string(ReplyType::BulkString, bytes); }
+Reply Reply::big_number(std::string_view digits) { return with_string(ReplyType::BigNumber, digits); }
+Reply Reply::bulk_error(std::string_view text) { return with_string(ReplyType::BulkError, text); }
+Reply Reply::array(std::vector<Reply> elements) { return with_elements(ReplyType::Array, std::move(elements)); }
+Reply Reply::set(std::vector<Reply> elements) { return with_elements(ReplyType::Set, std::move(elements)); }
+Reply Reply::push(std::vector<Reply> elements) { return with_elements(ReplyType::Push, std::move(elements)); }
 
 Reply Reply::integer(std::int64_t value) {
     Reply r;
     r.type_ = ReplyType::Integer;
     r.integer_ = value;
-    return r;
-}
-
-Reply Reply::bulk_string(std::string_view bytes) {
-    Reply r;
-    r.type_ = ReplyType::BulkString;
-    r.string_.assign(bytes);
     return r;
 }
 
@@ -81,62 +84,21 @@ Reply Reply::double_value(double value) {
     return r;
 }
 
-Reply Reply::big_number(std::string_view digits) {
-    Reply r;
-    r.type_ = ReplyType::BigNumber;
-    r.string_.assign(digits);
-    return r;
-}
-
 Reply Reply::verbatim_string(std::string_view format, std::string_view text) {
     if (format.size() != 3) {
-        throw DataError("a verbatim string's format must be exactly 3 bytes, got \"" +
-                        std::string(format) + "\"");
+        throw DataError("a verbatim string's format must be exactly 3 bytes, got \"" + std::string(format) + "\"");
     }
-    Reply r;
-    r.type_ = ReplyType::VerbatimString;
+    Reply r = with_string(ReplyType::VerbatimString, text);
     std::copy(format.begin(), format.end(), r.format_);
-    r.string_.assign(text);
-    return r;
-}
-
-Reply Reply::bulk_error(std::string_view text) {
-    Reply r;
-    r.type_ = ReplyType::BulkError;
-    r.string_.assign(text);
-    return r;
-}
-
-Reply Reply::array(std::vector<Reply> elements) {
-    Reply r;
-    r.type_ = ReplyType::Array;
-    r.elements_ = std::move(elements);
     return r;
 }
 
 Reply Reply::map(std::vector<Reply> keys_and_values) {
     if (keys_and_values.size() % 2 != 0) {
-        throw DataError("a map needs as many values as keys, got " +
-                        std::to_string(keys_and_values.size()) + " elements");
+        throw DataError("a map needs as many values as keys, got " + std::to_string(keys_and_values.size()) +
+                        " elements");
     }
-    Reply r;
-    r.type_ = ReplyType::Map;
-    r.elements_ = std::move(keys_and_values);
-    return r;
-}
-
-Reply Reply::set(std::vector<Reply> elements) {
-    Reply r;
-    r.type_ = ReplyType::Set;
-    r.elements_ = std::move(elements);
-    return r;
-}
-
-Reply Reply::push(std::vector<Reply> elements) {
-    Reply r;
-    r.type_ = ReplyType::Push;
-    r.elements_ = std::move(elements);
-    return r;
+    return with_elements(ReplyType::Map, std::move(keys_and_values));
 }
 
 std::string_view Reply::str() const {

@@ -135,6 +135,9 @@ private:
     friend class ReplyParser;
     friend struct ReplyTextAccess;  // decode_responses rewrites strings in place
 
+    static Reply with_string(ReplyType type, std::string_view text);
+    static Reply with_elements(ReplyType type, std::vector<Reply> elements);
+
     ReplyType type_ = ReplyType::Null;
     // Integer and Boolean (0/1) share this; Double keeps its own member so a
     // Reply never needs type punning.
