@@ -148,6 +148,22 @@ std::size_t key_count(std::string_view name, std::string_view text, std::size_t 
 
 }  // namespace
 
+bool command_is_read_only(std::string_view name) noexcept {
+    std::string upper_name;
+    try {
+        upper_name = upper(name);
+    } catch (...) {
+        return false;
+    }
+    for (const auto& spec : kFixedKeys) {
+        if (spec.name == upper_name) return spec.read_only;
+    }
+    for (const auto& spec : kCountedKeys) {
+        if (spec.name == upper_name) return spec.read_only;
+    }
+    return upper_name == "XREAD" || upper_name == "SORT_RO";
+}
+
 CommandRoute route_command(std::span<const std::string_view> args) {
     if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
     const std::string name = upper(args[0]);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <random>
 
+#include "detail/command_routing.hpp"
 #include "detail/pool_core.hpp"
 #include "detail/read_routing.hpp"
 
@@ -15,12 +16,6 @@ namespace {
 // wait forever for ordinary replies.
 constexpr std::chrono::milliseconds kDiscoverySocketTimeout = std::chrono::seconds(5);
 constexpr std::size_t kBlockingDefaultMaxConnections = 50;
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return (x >= 'a' && x <= 'z' ? x - 'a' + 'A' : x) == (y >= 'a' && y <= 'z' ? y - 'a' + 'A' : y);
-           });
-}
 
 // A connection may go back to the idle list only when it is still open and
 // nothing is left unread on it; anything else is closed.
@@ -277,18 +272,6 @@ ClusterReadOnlyConnectionPool::ClusterReadOnlyConnectionPool(ClusterConnectionPo
 ClusterWithReadReplicasConnectionPool::ClusterWithReadReplicasConnectionPool(ClusterConnectionPoolOptions options)
     : ClusterConnectionPool(std::move(options), PoolKind{.reads_to_replicas = true}) {}
 
-bool is_read_command(std::string_view command_name) noexcept {
-    // The original's replica-eligible commands, plus newer read-only ones.
-    static constexpr std::array<std::string_view, 52> kReadCommands = {
-        "BITCOUNT", "BITFIELD_RO", "BITPOS", "DUMP", "EXISTS", "GEODIST", "GEOHASH", "GEOPOS",
-        "GEORADIUS_RO", "GEORADIUSBYMEMBER_RO", "GEOSEARCH", "GET", "GETBIT", "GETRANGE", "HEXISTS",
-        "HGET", "HGETALL", "HKEYS", "HLEN", "HMGET", "HRANDFIELD", "HSTRLEN", "HVALS", "LINDEX",
-        "LLEN", "LPOS", "LRANGE", "MGET", "PTTL", "SCARD", "SDIFF", "SINTER", "SINTERCARD",
-        "SISMEMBER", "SMEMBERS", "SMISMEMBER", "SRANDMEMBER", "STRLEN", "SUBSTR", "SUNION", "TTL",
-        "TYPE", "XLEN", "XRANGE", "XREVRANGE", "ZCARD", "ZCOUNT", "ZRANGE", "ZRANGEBYSCORE",
-        "ZRANK", "ZSCORE", "ZMSCORE"};
-    return std::any_of(kReadCommands.begin(), kReadCommands.end(),
-                       [&](std::string_view read) { return equal_ignoring_case(read, command_name); });
-}
+bool is_read_command(std::string_view command_name) noexcept { return detail::command_is_read_only(command_name); }
 
 }  // namespace rediscluster

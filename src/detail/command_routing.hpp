@@ -45,4 +45,8 @@ struct CommandRoute {
 /// key count larger than its arguments).
 CommandRoute route_command(std::span<const std::string_view> args);
 
+/// Whether the command (any case) only reads, by the same table: a replica
+/// may serve it. The SCAN family is not: a cursor must stay on one node.
+bool command_is_read_only(std::string_view name) noexcept;
+
 }  // namespace rediscluster::detail

@@ -85,3 +85,18 @@ TEST(CommandRouting, MissingKeyOrCommandIsADataError) {
 
 }  // namespace
 }  // namespace rediscluster::detail
+
+namespace rediscluster::detail {
+namespace {
+
+TEST(CommandIsReadOnly, ReadsButNotWritesOrCursors) {
+    for (const auto* name : {"GET", "get", "MGET", "HGETALL", "ZRANGE", "XREAD", "EVAL_RO", "SORT_RO", "EXISTS"}) {
+        EXPECT_TRUE(command_is_read_only(name)) << name;
+    }
+    for (const auto* name : {"SET", "DEL", "SSCAN", "HSCAN", "ZSCAN", "EVAL", "XREADGROUP", "UNKNOWN", ""}) {
+        EXPECT_FALSE(command_is_read_only(name)) << name;
+    }
+}
+
+}  // namespace
+}  // namespace rediscluster::detail
