@@ -5,6 +5,7 @@
 #include <random>
 
 #include "detail/command_routing.hpp"
+#include "detail/command_table.hpp"
 #include "detail/retry_policy.hpp"
 #include "rediscluster/error_reply.hpp"
 
@@ -127,9 +128,54 @@ void RedisCluster::refresh_loop() {
     }
 }
 
+std::shared_ptr<const detail::CommandTable> RedisCluster::server_commands() {
+    std::lock_guard lock(commands_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (server_commands_ || now - commands_last_attempt_ < std::chrono::seconds(5)) return server_commands_;
+    commands_last_attempt_ = now;
+    try {
+        std::string packed;
+        encode_command(packed, "COMMAND");
+        server_commands_ = std::make_shared<const detail::CommandTable>(
+            detail::CommandTable::parse(run_on_slot(packed, std::nullopt, false, "COMMAND")));
+    } catch (const Error&) {
+        // Unknown commands go to any node meanwhile and follow MOVED.
+    }
+    return server_commands_;
+}
+
 Reply RedisCluster::execute_packed(std::string_view packed) {
     const auto args = split_packed(packed);
-    const auto route = detail::route_command(args);
+    auto route = detail::route_command(args);
+    std::vector<std::string_view> keys;
+    for (const auto index : route.keys) keys.push_back(args[index]);
+    Reply moved_keys;  // owns the keys COMMAND GETKEYS returned
+    if (!route.known) {
+        const auto table = server_commands();
+        const auto* spec = table ? table->find(args[0], args.size() > 1 ? args[1] : std::string_view()) : nullptr;
+        if (spec != nullptr) {
+            route.read_only = spec->read_only;
+            if (spec->movable_keys) {
+                std::vector<std::string_view> getkeys{"COMMAND", "GETKEYS"};
+                getkeys.insert(getkeys.end(), args.begin(), args.end());
+                std::string request;
+                encode_command_range(request, getkeys);
+                try {
+                    moved_keys = run_on_slot(request, std::nullopt, false, "COMMAND GETKEYS");
+                    for (const auto& key : moved_keys.elements()) keys.push_back(key.str());
+                } catch (const ResponseError&) {
+                    // "no key arguments": any node will do
+                }
+            } else if (spec->first_key > 0) {
+                const auto count = static_cast<int>(args.size());
+                const int last = spec->last_key < 0 ? count + spec->last_key : spec->last_key;
+                for (int i = spec->first_key; i <= last && i < count; i += std::max(spec->step, 1)) {
+                    keys.push_back(args[static_cast<std::size_t>(i)]);
+                }
+            }
+            if (!keys.empty()) route.target = CommandRoute::Target::Slot;
+        }
+    }
     switch (route.target) {
         case CommandRoute::Target::Blocked:
             throw RedisClusterException("Command: " + std::string(args[0]) + " is blocked in redis cluster mode: " +
@@ -140,9 +186,9 @@ Reply RedisCluster::execute_packed(std::string_view packed) {
             return run_on_slot(packed, std::nullopt, false, args[0]);
         case CommandRoute::Target::Slot: break;
     }
-    const auto slot = key_slot(args[route.keys.front()]);
-    for (const auto index : route.keys) {
-        if (key_slot(args[index]) != slot) {
+    const auto slot = key_slot(keys.front());
+    for (const auto key : keys) {
+        if (key_slot(key) != slot) {
             throw ClusterCrossSlotError(std::string(args[0]) + " - all keys must map to the same key slot");
         }
     }

@@ -253,8 +253,11 @@ CommandRoute route_command(std::span<const std::string_view> args) {
         route.read_only = true;
         return route;
     }
-    // No known key: any node can answer (CLUSTER INFO, TIME, ECHO, ...).
+    // Not in the table: keyless commands (CLUSTER INFO, TIME, ECHO, ...) and
+    // commands this table does not know; the client asks the server's
+    // COMMAND table about the latter.
     route.target = Target::Random;
+    route.known = false;
     return route;
 }
 

@@ -36,6 +36,11 @@
 
 namespace rediscluster {
 
+namespace detail {
+class CommandTable;
+struct CommandRoute;
+}  // namespace detail
+
 /// Options of RedisCluster; the names are the original's.
 struct RedisClusterOptions {
     /// Nodes to discover the cluster from (unless connection_pool is given).
@@ -74,7 +79,10 @@ struct RedisClusterOptions {
 /// A Redis Cluster client.
 ///
 /// Routing: the keys' slot picks the node (all keys of one command must
-/// share a slot, else ClusterCrossSlotError before anything is sent);
+/// share a slot, else ClusterCrossSlotError before anything is sent). Key
+/// positions come from a built-in table; for a command it does not know,
+/// from the server's COMMAND table (fetched once), with COMMAND GETKEYS for
+/// commands whose keys move (e.g. GEORADIUS ... STORE);
 /// commands without keys go to a random master; PING, DBSIZE, KEYS,
 /// FLUSHALL, FLUSHDB, INFO and SCRIPT LOAD go to every master and their
 /// replies are combined; SELECT, MULTI, SUBSCRIBE and the like are refused
@@ -175,6 +183,8 @@ private:
     Reply run_on_slot(std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
                       std::string_view command_name);
     Reply run_on_all_masters(std::string_view packed, int combine);
+    /// The server's COMMAND table, fetched once (nullptr while unavailable).
+    std::shared_ptr<const detail::CommandTable> server_commands();
     void request_refresh();
     void refresh_loop();
 
@@ -188,6 +198,10 @@ private:
     bool refresh_requested_ = false;
     bool stopping_ = false;
     std::thread refresher_;
+
+    std::mutex commands_mutex_;
+    std::shared_ptr<const detail::CommandTable> server_commands_;
+    std::chrono::steady_clock::time_point commands_last_attempt_{};
 };
 
 }  // namespace rediscluster

@@ -38,6 +38,9 @@ struct CommandRoute {
     bool read_only = false;
     /// Why a blocked command is refused.
     std::string reason;
+    /// False when no table entry matched: the server's COMMAND table may
+    /// know better than the default (any node).
+    bool known = true;
 };
 
 /// Routes `args` (args[0] is the command name, any case). Throws

@@ -99,6 +99,39 @@ TEST(RedisCluster, WholeClusterCommandsCombineEveryMaster) {
     EXPECT_EQ(info.size(), 6u);  // 3 masters, name and text each
 }
 
+TEST(RedisCluster, CommandsOutsideTheBuiltInTableRouteByTheServersCommandTable) {
+    RedisCluster rc(options_for(test::plain_port()));
+    const std::string stream = "server-table:stream";
+    (void)rc.execute_command("XADD", stream, "*", "field", "value");
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) (void)test::node_command(node.port, {"CONFIG", "RESETSTAT"});
+    // XINFO STREAM is not in the built-in table; COMMAND says its key is argument 2.
+    const auto info = rc.execute_command("XINFO", "STREAM", stream);
+    EXPECT_TRUE(info.is_aggregate());
+    const auto owner = rc.connection_pool->get_master_node_by_slot(key_slot(stream));
+    for (const auto& node : rc.connection_pool->get_nodes_by_server_type("master")) {
+        const auto calls = test::info_field(node.port, "commandstats", "cmdstat_xinfo|stream", "calls");
+        const auto rejected = test::info_field(node.port, "commandstats", "cmdstat_xinfo|stream", "rejected_calls");
+        EXPECT_EQ(calls, node.name == owner.name ? 1 : 0) << node.name;
+        EXPECT_EQ(rejected, 0) << node.name << ": the command went to the wrong node first";
+    }
+}
+
+TEST(RedisCluster, MovableKeysAreFoundWithCommandGetkeys) {
+    RedisCluster rc(options_for(test::plain_port()));
+    (void)rc.execute_command("GEOADD", "{geo}source", 13.361389, 38.115556, "Palermo");
+    // GEORADIUS ... STORE has movable keys: the destination must share the slot.
+    EXPECT_EQ(rc.execute_command("GEORADIUS", "{geo}source", 15, 37, 200, "km", "STORE", "{geo}dest"), Reply::integer(1));
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) (void)test::node_command(node.port, {"CONFIG", "RESETSTAT"});
+    EXPECT_THROW((void)rc.execute_command("GEORADIUS", "{geo}source", 15, 37, 200, "km", "STORE", "{other}dest"),
+                 ClusterCrossSlotError);
+    // Refused by the client: no server saw the command (a server-side
+    // CROSSSLOT would count as a rejected call).
+    for (const auto& node : rc.connection_pool->get_nodes_by_server_type("master")) {
+        EXPECT_EQ(test::info_field(node.port, "commandstats", "cmdstat_georadius", "calls"), 0) << node.name;
+        EXPECT_EQ(test::info_field(node.port, "commandstats", "cmdstat_georadius", "rejected_calls"), 0) << node.name;
+    }
+}
+
 TEST(RedisCluster, BlockedCommandsAreRefusedClearly) {
     RedisCluster rc(options_for(test::plain_port()));
     const auto message = error_of<RedisClusterException>([&] { (void)rc.execute_command("SELECT", 1); });
