@@ -88,7 +88,7 @@ NodeInfo random_master(const ClusterConnectionPool& pool) {
 
 RedisCluster::RedisCluster(RedisClusterOptions options)
     : connection_pool(make_pool(options)),
-      read_from_replicas_(options.read_from_replicas || options.readonly_mode),
+      read_from_replicas_(options.read_from_replicas),
       cluster_down_retry_attempts_(options.cluster_down_retry_attempts),
       retry_on_timeout_(connection_pool->options().connection_kwargs.retry_on_timeout),
       refresher_([this] { refresh_loop(); }) {}

@@ -54,8 +54,9 @@ struct RedisClusterOptions {
     MaxConnectionsPerNode max_connections_per_node = false;
     /// Discover the cluster when the client is built.
     bool init_slot_cache = true;
-    /// Every connection READONLY and, with read_from_replicas, every read
-    /// served by a replica when one is reachable (ClusterReadOnlyConnectionPool).
+    /// Every connection READONLY (ClusterReadOnlyConnectionPool); with
+    /// read_from_replicas too, every read is served by a replica when one is
+    /// reachable. Alone, reads stay on the masters.
     bool readonly_mode = false;
     /// Reads go to replicas, writes to masters
     /// (ClusterWithReadReplicasConnectionPool).

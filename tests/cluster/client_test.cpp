@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
 #include <thread>
 
 #include "cluster_env.hpp"
@@ -162,6 +164,40 @@ TEST(RedisCluster, ReadFromReplicasSendsReadsToReplicasOnTheServers) {
         else replica_gets += gets;
     }
     EXPECT_EQ(replica_gets, 30);
+}
+
+// GETs each node served while `reads` runs.
+std::map<std::string, std::int64_t> gets_per_node(RedisCluster& rc, const std::function<void()>& reads) {
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) (void)test::node_command(node.port, {"CONFIG", "RESETSTAT"});
+    reads();
+    std::map<std::string, std::int64_t> gets;
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) {
+        gets[node.server_type] += test::info_field(node.port, "commandstats", "cmdstat_get", "calls");
+    }
+    return gets;
+}
+
+TEST(RedisCluster, ReadonlyModeWithReadFromReplicasReadsFromReplicasOnly) {
+    auto options = options_for(test::plain_port());
+    options.readonly_mode = true;
+    options.read_from_replicas = true;
+    RedisCluster rc(options);
+    const auto gets = gets_per_node(rc, [&] {
+        for (int i = 0; i < 20; ++i) (void)rc.get("readonly-mode:" + std::to_string(i));
+    });
+    EXPECT_EQ(gets.count("master") ? gets.at("master") : 0, 0);
+    EXPECT_EQ(gets.at("slave"), 20);
+}
+
+TEST(RedisCluster, ReadonlyModeAloneKeepsReadsOnMasters) {
+    auto options = options_for(test::plain_port());
+    options.readonly_mode = true;
+    RedisCluster rc(options);
+    const auto gets = gets_per_node(rc, [&] {
+        for (int i = 0; i < 20; ++i) (void)rc.get("readonly-mode:" + std::to_string(i));
+    });
+    EXPECT_EQ(gets.at("master"), 20);
+    EXPECT_EQ(gets.count("slave") ? gets.at("slave") : 0, 0);
 }
 
 TEST(RedisCluster, SharedPoolFromTheCaller) {
