@@ -6,6 +6,7 @@
 
 #include "detail/command_routing.hpp"
 #include "detail/command_table.hpp"
+#include "detail/random.hpp"
 #include "detail/retry_policy.hpp"
 #include "rediscluster/error_reply.hpp"
 
@@ -80,8 +81,7 @@ std::vector<std::string> strings(const Reply& reply) {
 NodeInfo random_master(const ClusterConnectionPool& pool) {
     auto masters = pool.get_nodes_by_server_type("master");
     if (masters.empty()) return pool.nodes.random_node();
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    return masters[std::uniform_int_distribution<std::size_t>(0, masters.size() - 1)(random)];
+    return masters[std::uniform_int_distribution<std::size_t>(0, masters.size() - 1)(detail::thread_random())];
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string>
 
+#include "detail/ascii.hpp"
 #include "detail/command_routing.hpp"
 #include "rediscluster/errors.hpp"
 
@@ -110,14 +111,6 @@ constexpr std::array kCountedKeys = std::to_array<CountedKeys>({
     {"ZMPOP", 1, false, false},      {"BLMPOP", 2, false, false},    {"BZMPOP", 2, false, false},
 });
 
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    return out;
-}
-
 CommandRoute all_masters(Combine combine) {
     CommandRoute route;
     route.target = Target::AllMasters;
@@ -151,7 +144,7 @@ std::size_t key_count(std::string_view name, std::string_view text, std::size_t 
 bool command_is_read_only(std::string_view name) noexcept {
     std::string upper_name;
     try {
-        upper_name = upper(name);
+        upper_name = to_upper(name);
     } catch (...) {
         return false;
     }
@@ -166,8 +159,8 @@ bool command_is_read_only(std::string_view name) noexcept {
 
 CommandRoute route_command(std::span<const std::string_view> args) {
     if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
-    const std::string name = upper(args[0]);
-    const std::string sub = args.size() > 1 ? upper(args[1]) : std::string();
+    const std::string name = to_upper(args[0]);
+    const std::string sub = args.size() > 1 ? to_upper(args[1]) : std::string();
 
     // Whole-cluster commands.
     if (name == "PING" && args.size() == 1) return all_masters(Combine::AllOk);
@@ -230,7 +223,7 @@ CommandRoute route_command(std::span<const std::string_view> args) {
     }
     if (name == "XREAD" || name == "XREADGROUP") {
         // Keys are the first half of what follows STREAMS.
-        const auto streams = std::find_if(args.begin(), args.end(), [](std::string_view a) { return upper(a) == "STREAMS"; });
+        const auto streams = std::find_if(args.begin(), args.end(), [](std::string_view a) { return equal_ignoring_case(a, "STREAMS"); });
         const auto after = static_cast<std::size_t>(args.end() - streams) - 1;
         if (streams == args.end() || after == 0 || after % 2 != 0) {
             throw DataError(name + ": expected STREAMS followed by keys and as many IDs");
@@ -243,7 +236,7 @@ CommandRoute route_command(std::span<const std::string_view> args) {
     if (name == "SORT" || name == "SORT_RO") {
         route.keys.push_back(1);
         for (std::size_t i = 2; i + 1 < args.size(); ++i) {
-            if (upper(args[i]) == "STORE") route.keys.push_back(i + 1);
+            if (equal_ignoring_case(args[i], "STORE")) route.keys.push_back(i + 1);
         }
         route.read_only = name == "SORT_RO";
         return route;

@@ -1,18 +1,12 @@
 #include "detail/command_table.hpp"
 
+#include "detail/ascii.hpp"
+
 #include "rediscluster/errors.hpp"
 #include "rediscluster/resp.hpp"
 
 namespace rediscluster::detail {
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
 
 [[noreturn]] void bad_entry(std::size_t index, const std::string& expected, const Reply& got) {
     throw ProtocolError("COMMAND entry " + std::to_string(index) + ": expected " + expected + ", got " +
@@ -50,7 +44,7 @@ void CommandTable::add(const Reply& entry, std::size_t index) {
         if (flag.str() == "readonly") spec.read_only = true;
         if (flag.str() == "movablekeys") spec.movable_keys = true;
     }
-    specs_[lower(entry[0].str())] = spec;
+    specs_[to_lower(entry[0].str())] = spec;
     // Redis 7 lists a container's subcommands ("config|get") in field 10.
     if (entry.size() > 9 && entry[9].is_aggregate()) {
         for (const auto& sub : entry[9].elements()) add(sub, index);
@@ -58,9 +52,9 @@ void CommandTable::add(const Reply& entry, std::size_t index) {
 }
 
 const CommandSpec* CommandTable::find(std::string_view name, std::string_view sub) const {
-    const auto base = lower(name);
+    const auto base = to_lower(name);
     if (!sub.empty()) {
-        const auto it = specs_.find(base + "|" + lower(sub));
+        const auto it = specs_.find(base + "|" + to_lower(sub));
         if (it != specs_.end()) return &it->second;
     }
     const auto it = specs_.find(base);

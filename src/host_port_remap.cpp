@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "detail/ascii.hpp"
 #include "rediscluster/errors.hpp"
 #include "rediscluster/nodes.hpp"
 
@@ -29,13 +30,6 @@ std::optional<std::pair<int, std::array<unsigned char, 16>>> ip_bytes(std::strin
         return std::pair{AF_INET6, bytes};
     }
     return std::nullopt;
-}
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-               return lower(x) == lower(y);
-           });
 }
 
 [[noreturn]] void invalid_rule(std::size_t index, const std::string& message) {
@@ -83,7 +77,7 @@ bool rule_matches(const HostPortRemapRule& rule, const HostPort& address) {
 bool same_host(std::string_view a, std::string_view b) {
     a = without_brackets(a);
     b = without_brackets(b);
-    if (equal_ignoring_case(a, b)) {
+    if (detail::equal_ignoring_case(a, b)) {
         return true;
     }
     const auto x = ip_bytes(a);

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <random>
 
+#include "detail/random.hpp"
 #include "rediscluster/errors.hpp"
 #include "rediscluster/nodes.hpp"
 
@@ -8,11 +9,6 @@ namespace rediscluster {
 namespace {
 
 constexpr std::size_t kDefaultReinitializeSteps = 25;
-
-std::mt19937_64& thread_random() {
-    thread_local std::mt19937_64 generator{std::random_device{}()};
-    return generator;
-}
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
     std::string out;
@@ -187,10 +183,10 @@ NodeInfo NodeManager::random_node() const {
     const auto& nodes = table->nodes();
     if (!nodes.empty()) {
         std::uniform_int_distribution<std::size_t> pick(0, nodes.size() - 1);
-        return nodes[pick(thread_random())];
+        return nodes[pick(detail::thread_random())];
     }
     std::uniform_int_distribution<std::size_t> pick(0, options_.startup_nodes.size() - 1);
-    const auto& seed = options_.startup_nodes[pick(thread_random())];
+    const auto& seed = options_.startup_nodes[pick(detail::thread_random())];
     return make_node(seed.host, seed.port, "master");
 }
 

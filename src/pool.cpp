@@ -7,6 +7,7 @@
 
 #include "detail/command_routing.hpp"
 #include "detail/pool_core.hpp"
+#include "detail/random.hpp"
 #include "detail/read_routing.hpp"
 
 namespace rediscluster {
@@ -21,11 +22,6 @@ constexpr std::size_t kBlockingDefaultMaxConnections = 50;
 // nothing is left unread on it; anything else is closed.
 bool reusable(const ClusterConnection& connection) {
     return connection.is_connected() && connection.pending_replies() == 0;
-}
-
-std::mt19937_64& thread_random() {
-    thread_local std::mt19937_64 generator{std::random_device{}()};
-    return generator;
 }
 
 }  // namespace
@@ -119,8 +115,7 @@ ClusterConnectionPool::ClusterConnectionPool(ClusterConnectionPoolOptions option
               connection_options.readonly = false;
               connection_options.socket_timeout =
                   std::min(connection_options.socket_timeout.value_or(kDiscoverySocketTimeout), kDiscoverySocketTimeout);
-              auto connection = options_.connection_class ? options_.connection_class(std::move(connection_options))
-                                                          : std::make_unique<ClusterConnection>(std::move(connection_options));
+              auto connection = build_connection(std::move(connection_options));
               connection->send_command_range(command);
               return connection->read_response();
           }),
@@ -146,10 +141,14 @@ std::unique_ptr<ClusterConnection> ClusterConnectionPool::make_connection(const 
     connection_options.port = node.port;
     // Replica connections of the read pools say READONLY once, on connect.
     connection_options.readonly = kind_.readonly_connections || (kind_.reads_to_replicas && !node.is_master());
+    return build_connection(std::move(connection_options));
+}
+
+std::unique_ptr<ClusterConnection> ClusterConnectionPool::build_connection(ConnectionOptions options) const {
     if (options_.connection_class) {
-        return options_.connection_class(std::move(connection_options));
+        return options_.connection_class(std::move(options));
     }
-    return std::make_unique<ClusterConnection>(std::move(connection_options));
+    return std::make_unique<ClusterConnection>(std::move(options));
 }
 
 PooledConnection ClusterConnectionPool::borrow(const NodeInfo& node) {
@@ -219,7 +218,7 @@ PooledConnection ClusterConnectionPool::get_random_connection() {
     if (candidates.empty()) {
         for (const auto& seed : nodes.startup_nodes()) candidates.push_back(make_node(seed.host, seed.port, "master"));
     }
-    std::shuffle(candidates.begin(), candidates.end(), thread_random());
+    std::shuffle(candidates.begin(), candidates.end(), detail::thread_random());
     std::exception_ptr last_error;
     for (const auto& node : candidates) {
         auto connection = borrow(node);

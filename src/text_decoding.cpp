@@ -1,5 +1,7 @@
 #include "detail/text_decoding.hpp"
 
+#include "detail/ascii.hpp"
+
 #include <algorithm>
 
 #include "rediscluster/errors.hpp"
@@ -20,12 +22,6 @@ struct ReplyTextAccess {
 
 namespace detail {
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-    return out;
-}
 
 void append_utf8(std::string& out, char32_t code_point) {
     if (code_point < 0x80) {
@@ -72,7 +68,7 @@ std::size_t valid_sequence_length(std::string_view bytes, std::size_t at) {
 }  // namespace
 
 TextEncoding parse_encoding(std::string_view name) {
-    const auto normalized = lower(name);
+    const auto normalized = to_lower(name);
     if (normalized == "utf-8" || normalized == "utf8") return TextEncoding::Utf8;
     if (normalized == "latin-1" || normalized == "latin1" || normalized == "iso-8859-1") return TextEncoding::Latin1;
     throw RedisClusterConfigError("encoding '" + std::string(name) + "' is not supported (use 'utf-8' or 'latin-1')");

@@ -207,6 +207,8 @@ private:
     /// skipping failed ones, falling back to the master).
     [[nodiscard]] PooledConnection get_read_connection_by_slot(std::uint16_t slot);
     [[nodiscard]] PooledConnection borrow(const NodeInfo& node);
+    /// A connection of the pool's connection_class with `options`.
+    [[nodiscard]] std::unique_ptr<ClusterConnection> build_connection(ConnectionOptions options) const;
     [[nodiscard]] static ClusterConnectionPoolOptions with_defaults(ClusterConnectionPoolOptions options,
                                                                     PoolKind kind);
 
