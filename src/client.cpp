@@ -17,8 +17,16 @@ using detail::CommandRoute;
 using detail::Failure;
 using detail::RetryDecision;
 
-// Background refreshes are at least this far apart.
+// Discoveries, in the background or before a retry, are at least this far
+// apart, however many commands ask for one.
 constexpr std::chrono::milliseconds kMinRefreshInterval{100};
+
+// The wait before the next periodic refresh: `interval` ±10 %.
+std::chrono::milliseconds jittered(std::chrono::milliseconds interval) {
+    const auto spread = interval.count() / 10;
+    std::uniform_int_distribution<std::int64_t> pick(-spread, spread);
+    return interval + std::chrono::milliseconds(pick(detail::thread_random()));
+}
 
 // The arguments of an encoded command, as views into it.
 std::vector<std::string_view> split_packed(std::string_view packed) {
@@ -48,6 +56,12 @@ std::shared_ptr<ClusterConnectionPool> make_pool(RedisClusterOptions& options) {
     }
     if (options.cluster_down_retry_attempts < 0) {
         throw RedisClusterConfigError("cluster_down_retry_attempts must not be negative");
+    }
+    if (options.command_timeout && options.command_timeout->count() <= 0) {
+        throw RedisClusterConfigError("command_timeout must be positive (unset means socket_timeout)");
+    }
+    if (options.periodic_refresh_interval.count() < 0) {
+        throw RedisClusterConfigError("periodic_refresh_interval must not be negative (zero turns it off)");
     }
     if (options.connection_pool) return options.connection_pool;
     ClusterConnectionPoolOptions pool_options;
@@ -91,6 +105,9 @@ RedisCluster::RedisCluster(RedisClusterOptions options)
       read_from_replicas_(options.read_from_replicas),
       cluster_down_retry_attempts_(options.cluster_down_retry_attempts),
       retry_on_timeout_(connection_pool->options().connection_kwargs.retry_on_timeout),
+      command_timeout_(options.command_timeout ? options.command_timeout
+                                               : connection_pool->options().connection_kwargs.socket_timeout),
+      periodic_refresh_interval_(options.periodic_refresh_interval),
       refresher_([this] { refresh_loop(); }) {}
 
 RedisCluster::~RedisCluster() {
@@ -112,9 +129,17 @@ void RedisCluster::request_refresh() {
 
 void RedisCluster::refresh_loop() {
     std::unique_lock lock(refresh_mutex_);
+    const bool periodic = periodic_refresh_interval_.count() > 0;
+    auto next_periodic = std::chrono::steady_clock::now() + jittered(periodic_refresh_interval_);
     while (true) {
-        refresh_wake_.wait(lock, [&] { return refresh_requested_ || stopping_; });
+        const auto woken = [&] { return refresh_requested_ || stopping_; };
+        if (periodic) {
+            refresh_wake_.wait_until(lock, next_periodic, woken);  // false: time for the periodic one
+        } else {
+            refresh_wake_.wait(lock, woken);
+        }
         if (stopping_) return;
+        next_periodic = std::chrono::steady_clock::now() + jittered(periodic_refresh_interval_);
         refresh_requested_ = false;
         lock.unlock();
         try {
@@ -203,6 +228,7 @@ Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint
     std::optional<NodeInfo> ask_target;
     int cluster_down_seen = 0;
     std::vector<std::string> history;
+    const auto started = std::chrono::steady_clock::now();
     for (int attempt = 1;; ++attempt) {
         PooledConnection connection;
         Failure failure{};
@@ -274,7 +300,12 @@ Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint
         } catch (const std::exception& e) {
             history.push_back("attempt " + std::to_string(attempt) + " on " + node + ": " + e.what());
         }
-        const RetryDecision decision = detail::decide_retry(failure, attempt, cluster_down_seen, limits);
+        std::optional<std::chrono::milliseconds> time_left;
+        if (command_timeout_) {
+            time_left = *command_timeout_ - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() - started);
+        }
+        const RetryDecision decision = detail::decide_retry(failure, attempt, cluster_down_seen, limits, time_left);
         if (decision.close_connection && connection) connection->disconnect();
         if (decision.mark_node_failed && connection) connection_pool->mark_node_failed(connection.node());
         connection.release();
@@ -284,21 +315,25 @@ Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint
         if (decision.update_slot_map && redirect && slot) {
             connection_pool->nodes.apply_moved(*slot, *redirect);
         }
-        if (decision.refresh_topology) {
-            if (failure == Failure::Moved) {
-                request_refresh();  // the map is already patched: never block the command
-            } else {
+        switch (decision.refresh) {
+            case RetryDecision::Refresh::None: break;
+            case RetryDecision::Refresh::InBackground: request_refresh(); break;
+            case RetryDecision::Refresh::BeforeRetry:
                 try {
-                    connection_pool->nodes.initialize();
+                    connection_pool->nodes.initialize_if_older_than(kMinRefreshInterval);
                 } catch (const Error&) {
+                    // The retry goes by the map we have; the next failure asks again.
                 }
-            }
+                break;
         }
         if (decision.action == RetryDecision::Action::Fail) {
-            if (attempt >= limits.max_attempts) {
+            if (attempt >= limits.max_attempts || (decision.out_of_time && attempt > 1)) {
                 std::string what;
                 for (const auto& line : history) what += "\n  " + line;
-                throw ClusterError("TTL exhausted: " + std::string(command_name) + " failed after " +
+                const std::string reason =
+                    decision.out_of_time ? "command_timeout of " + std::to_string(command_timeout_->count()) + " ms spent"
+                                         : "TTL exhausted";
+                throw ClusterError(reason + ": " + std::string(command_name) + " failed after " +
                                    std::to_string(attempt) + " attempts:" + what);
             }
             std::rethrow_exception(error);

@@ -39,9 +39,10 @@ bool requires_full_coverage(const NodeCommandRunner& runner, const HostPort& nod
 
 }  // namespace
 
-NodeManager::NodeManager(NodeManagerOptions options, NodeCommandRunner runner)
+NodeManager::NodeManager(NodeManagerOptions options, NodeCommandRunner runner, TopologyListener on_change)
     : options_(std::move(options)),
       runner_(std::move(runner)),
+      on_change_(std::move(on_change)),
       reinitialize_steps_(options_.reinitialize_steps.value_or(kDefaultReinitializeSteps)),
       table_(std::make_shared<const SlotTable>()) {
     if (options_.startup_nodes.empty()) {
@@ -69,13 +70,17 @@ std::vector<HostPort> NodeManager::seeds() const {
         });
         if (!known) seeds.push_back(HostPort{host, port});
     };
+    // With follow_cluster, the nodes seen last time are the freshest view of
+    // the cluster and the startup nodes a last resort (their names may
+    // resolve to new addresses when every known node is gone). Without it,
+    // the startup nodes come first, but the known nodes still follow: a
+    // dead startup node must not stop the client from following a failover.
+    const auto known = slots();
     if (options_.nodemanager_follow_cluster) {
-        // The nodes seen last time are the freshest view of the cluster;
-        // the startup nodes stay as a last resort (their names may resolve
-        // to new addresses when every known node is gone).
-        for (const auto& node : slots()->nodes()) add(node.host, node.port);
+        for (const auto& node : known->nodes()) add(node.host, node.port);
     }
     for (const auto& node : options_.startup_nodes) add(node.host, node.port);
+    for (const auto& node : known->nodes()) add(node.host, node.port);
     return seeds;
 }
 
@@ -90,6 +95,7 @@ void NodeManager::initialize() {
     }
     refresh_running_ = true;
     refresh_lock.unlock();
+    std::shared_ptr<const SlotTable> installed;
 
     std::exception_ptr error;
     try {
@@ -118,8 +124,10 @@ void NodeManager::initialize() {
                                                        !requires_full_coverage(runner_, seed)))) {
                 std::lock_guard table_lock(table_mutex_);
                 table_ = std::move(candidate);
+                installed = table_;
                 ++generation_;
                 redirect_counter_ = 0;
+                last_discovery_ = std::chrono::steady_clock::now();
                 failures.clear();
                 break;
             }
@@ -145,10 +153,19 @@ void NodeManager::initialize() {
     ++refresh_round_;
     refresh_lock.unlock();
     refresh_done_.notify_all();
+    if (installed && on_change_) on_change_(*installed);
     if (error) std::rethrow_exception(error);
 }
 
 void NodeManager::reset() { initialize(); }
+
+void NodeManager::initialize_if_older_than(std::chrono::milliseconds min_age) {
+    {
+        std::lock_guard lock(table_mutex_);
+        if (generation_ > 0 && std::chrono::steady_clock::now() - last_discovery_ < min_age) return;
+    }
+    initialize();
+}
 
 std::shared_ptr<const SlotTable> NodeManager::slots() const {
     std::lock_guard lock(table_mutex_);

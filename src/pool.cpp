@@ -118,7 +118,8 @@ ClusterConnectionPool::ClusterConnectionPool(ClusterConnectionPoolOptions option
               auto connection = build_connection(std::move(connection_options));
               connection->send_command_range(command);
               return connection->read_response();
-          }),
+          },
+          [this](const SlotTable& table) { close_idle_connections_outside(table); }),
       options_(std::move(options)),
       kind_(kind) {
     detail::PoolLimits limits;
@@ -260,7 +261,19 @@ std::size_t ClusterConnectionPool::created_connections(const NodeInfo& node) con
     return shared_->core.created_connections(node.name);
 }
 
-void ClusterConnectionPool::mark_node_failed(const NodeInfo& node) { shared_->failed_nodes.mark(node.name); }
+void ClusterConnectionPool::mark_node_failed(const NodeInfo& node) {
+    shared_->failed_nodes.mark(node.name);
+    // Its other idle connections most likely broke with it.
+    shared_->core.close_idle_if([&](const std::string& name) { return name == node.name; });
+}
+
+void ClusterConnectionPool::close_idle_connections_outside(const SlotTable& table) {
+    if (!shared_) return;  // discovery during construction: nothing pooled yet
+    shared_->core.close_idle_if([&](const std::string& name) {
+        return std::none_of(table.nodes().begin(), table.nodes().end(),
+                            [&](const NodeInfo& node) { return node.name == name; });
+    });
+}
 
 ClusterBlockingConnectionPool::ClusterBlockingConnectionPool(ClusterConnectionPoolOptions options)
     : ClusterConnectionPool(std::move(options), PoolKind{.blocking = true}) {}

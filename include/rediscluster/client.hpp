@@ -75,6 +75,17 @@ struct RedisClusterOptions {
     HostPortRemap host_port_remap = {};
     /// Options of every connection. `db` must stay 0.
     ConnectionOptions connection_kwargs = {};
+    /// Longest one command may take, retries and backoff included: no
+    /// retry starts once it is spent, and the command fails with
+    /// ClusterError listing its attempts (an attempt already under way still
+    /// ends within its socket_timeout). Unset: connection_kwargs.socket_timeout;
+    /// when that is unset too, only the 16-attempt limit applies.
+    std::optional<std::chrono::milliseconds> command_timeout = std::nullopt;
+    /// The topology is re-discovered this often in the background, even
+    /// when no command failed, so an idle client still learns of failovers
+    /// and new nodes. Each wait varies by ±10 % so many clients do not ask
+    /// at the same moment. Zero: only when commands see a change. Default 10 s.
+    std::chrono::milliseconds periodic_refresh_interval = std::chrono::seconds(10);
 };
 
 /// A Redis Cluster client.
@@ -92,8 +103,12 @@ struct RedisClusterOptions {
 /// Failures: MOVED updates the slot map at once (a whole shard when a
 /// replica took over) and refreshes the topology in the background; ASK is
 /// followed with ASKING; TRYAGAIN, CLUSTERDOWN, LOADING and connection
-/// errors back off and retry, refreshing the topology. At most 16 attempts
-/// per command; then ClusterError names what was tried.
+/// errors back off and retry, refreshing the topology (at most one
+/// discovery per 100 ms however many commands fail). A timeout is not
+/// retried unless retry_on_timeout (the command may have run); it closes
+/// the connection and refreshes in the background. At most 16 attempts and
+/// command_timeout per command; then ClusterError names what was tried.
+/// The topology is also refreshed every periodic_refresh_interval.
 class RedisCluster {
 public:
     /// Throws RedisClusterConfigError for invalid options (db ≠ 0 is
@@ -192,6 +207,8 @@ private:
     bool read_from_replicas_;
     int cluster_down_retry_attempts_;
     bool retry_on_timeout_;
+    std::optional<std::chrono::milliseconds> command_timeout_;
+    std::chrono::milliseconds periodic_refresh_interval_;
 
     // Background re-discovery: requests coalesce, runs are spaced out.
     std::mutex refresh_mutex_;

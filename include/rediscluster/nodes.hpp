@@ -193,6 +193,39 @@ private:
                                                          std::string_view responder_host,
                                                          const HostPortRemap& remap = {});
 
+/// Parses a CLUSTER SHARDS reply (Redis 7.0+) from the node at
+/// `responder_host` into the same ranges parse_cluster_slots() returns: one
+/// SlotRange per start/end pair of each shard, the shard's master first,
+/// then its replicas in reply order. Each shard and each node may be a
+/// RESP3 map or a RESP2 flat array of keys and values; unknown keys are
+/// ignored, and a key given twice counts at its first occurrence.
+///
+/// A node's address is its "endpoint", with the rules of
+/// parse_cluster_slots(): empty (or NULL) means `responder_host`, "?" means
+/// unknown and the node is skipped. Its port is "port", or "tls-port" when
+/// "port" is 0 or absent (a TLS-only cluster announces only "tls-port"); a
+/// node with neither is skipped like a port-0 node of CLUSTER SLOTS. This
+/// parser does not know whether the client speaks TLS, so in a cluster that
+/// announces both ports it returns the plaintext one.
+///
+/// Replicas whose "health" is not "online" ("fail", "failed", "loading")
+/// are left out, which CLUSTER SLOTS cannot do for loading replicas. A
+/// missing "health" counts as "online". A master is kept whatever its
+/// health: it is still the slots' owner until a replica takes over. A shard
+/// without slots yields no range; one whose master is unknown ("?", no
+/// port, or no node with role "master") leaves its slots uncovered.
+/// `remap` is applied to every endpoint.
+///
+/// Throws ProtocolError naming the shard, the node and the field, and what
+/// was expected, when the reply does not have the documented shape (a
+/// missing "slots", "nodes", "role" or "endpoint", a role other than
+/// "master" or "replica", two masters in one shard, a slot outside
+/// 0..16383, an odd count of slot numbers, a start after its end, a port
+/// outside 0..65535). Pure and reentrant.
+[[nodiscard]] std::vector<SlotRange> parse_cluster_shards(const Reply& reply,
+                                                          std::string_view responder_host,
+                                                          const HostPortRemap& remap = {});
+
 // ---------------------------------------------------------------------------
 // NodeManager
 
@@ -201,6 +234,10 @@ private:
 /// their connection options (TLS, credentials, timeouts).
 using NodeCommandRunner =
     std::function<Reply(const HostPort& node, const std::vector<std::string>& command)>;
+
+/// Called after every discovery that installed a new slot table, with that
+/// table; no NodeManager lock is held during the call.
+using TopologyListener = std::function<void(const SlotTable&)>;
 
 /// Options of NodeManager; the names are the spec's.
 struct NodeManagerOptions {
@@ -212,9 +249,10 @@ struct NodeManagerOptions {
     /// Accept a slot map that does not cover all 16384 slots without asking
     /// the node whether the cluster requires full coverage.
     bool skip_full_coverage_check = false;
-    /// Re-discovery also asks every node found by the previous discovery,
-    /// not only the startup nodes, so a client keeps finding the cluster
-    /// after its startup nodes are gone.
+    /// Re-discovery asks the nodes found by the previous discovery first,
+    /// then the startup nodes. Off: the startup nodes first, then the known
+    /// nodes (the original stopped at the startup nodes, so a client whose
+    /// only startup node died could not follow a failover).
     bool nodemanager_follow_cluster = false;
     /// Applied to every endpoint learnt from the cluster.
     HostPortRemap host_port_remap;
@@ -231,7 +269,8 @@ class NodeManager {
 public:
     /// Throws RedisClusterException when there is no startup node, and
     /// RedisClusterConfigError for a startup node with an empty host or port 0.
-    NodeManager(NodeManagerOptions options, NodeCommandRunner runner);
+    /// `on_change`, when given, hears of every new slot table.
+    NodeManager(NodeManagerOptions options, NodeCommandRunner runner, TopologyListener on_change = {});
 
     /// Discovers the topology: asks the seeds in order (the startup nodes,
     /// and with nodemanager_follow_cluster also every known node) for
@@ -243,6 +282,11 @@ public:
     void initialize();
     /// Same as initialize().
     void reset();
+    /// initialize(), unless a discovery succeeded less than `min_age` ago
+    /// (then nothing happens) or one is running (then it waits for it).
+    /// Commands that fail over and over call this, so the cluster sees at
+    /// most one discovery per `min_age` from them however many there are.
+    void initialize_if_older_than(std::chrono::milliseconds min_age);
 
     /// The current slot table (empty before the first initialize()).
     [[nodiscard]] std::shared_ptr<const SlotTable> slots() const;
@@ -279,11 +323,13 @@ private:
 
     NodeManagerOptions options_;
     NodeCommandRunner runner_;
+    TopologyListener on_change_;
     std::size_t reinitialize_steps_;
 
-    mutable std::mutex table_mutex_;  // guards table_, generation_, counter
+    mutable std::mutex table_mutex_;  // guards table_, generation_, counter, last_discovery_
     std::shared_ptr<const SlotTable> table_;
     std::uint64_t generation_ = 0;
+    std::chrono::steady_clock::time_point last_discovery_{};
     std::size_t redirect_counter_ = 0;
 
     std::mutex refresh_mutex_;  // guards the single-flight state below

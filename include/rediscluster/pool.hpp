@@ -189,7 +189,8 @@ public:
     /// Connections alive now to one node.
     [[nodiscard]] std::size_t created_connections(const NodeInfo& node) const;
 
-    /// Marks a node as failed: read routing skips it for a short while.
+    /// Marks a node as failed: read routing skips it for a short while, and
+    /// its idle connections are closed.
     void mark_node_failed(const NodeInfo& node);
 
     [[nodiscard]] const ClusterConnectionPoolOptions& options() const noexcept { return options_; }
@@ -207,6 +208,8 @@ private:
     /// skipping failed ones, falling back to the master).
     [[nodiscard]] PooledConnection get_read_connection_by_slot(std::uint16_t slot);
     [[nodiscard]] PooledConnection borrow(const NodeInfo& node);
+    /// After a discovery: closes idle connections to nodes that left.
+    void close_idle_connections_outside(const SlotTable& table);
     /// A connection of the pool's connection_class with `options`.
     [[nodiscard]] std::unique_ptr<ClusterConnection> build_connection(ConnectionOptions options) const;
     [[nodiscard]] static ClusterConnectionPoolOptions with_defaults(ClusterConnectionPoolOptions options,

@@ -135,6 +135,24 @@ public:
         grant_freed_capacity();
     }
 
+    /// Closes the idle connections of every node for which `drop(name)` is
+    /// true (a node that failed, or left the cluster): they are most likely
+    /// dead, and each would cost a command a failed attempt to find out.
+    template <class Predicate>
+    void close_idle_if(Predicate&& drop) {
+        std::vector<std::unique_ptr<Connection>> to_close;
+        std::lock_guard lock(mutex_);
+        for (auto& [name, state] : nodes_) {
+            if (state.idle.empty() || !drop(name)) continue;
+            for (auto& idle : state.idle) {
+                to_close.push_back(std::move(idle.connection));
+                unreserve(state);
+            }
+            state.idle.clear();
+        }
+        if (!to_close.empty()) grant_freed_capacity();
+    }
+
     /// Connections alive now (idle and in use).
     std::size_t created_connections() const {
         std::lock_guard lock(mutex_);

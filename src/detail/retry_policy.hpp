@@ -44,13 +44,20 @@ struct RetryDecision {
         RetryMoved,   // send the command to the redirect target
         Fail,         // give up: rethrow the failure
     };
+    /// When to re-discover the topology.
+    enum class Refresh {
+        None,
+        InBackground,  // the command does not wait for it
+        BeforeRetry,   // the retry needs the new map (at most one per 100 ms)
+    };
     Action action = Action::Fail;
     /// Wait this long before the next attempt.
     std::chrono::milliseconds delay{0};
     /// Record the MOVED target in the slot map at once.
     bool update_slot_map = false;
-    /// Ask for a full re-discovery (in the background; single-flight).
-    bool refresh_topology = false;
+    Refresh refresh = Refresh::None;
+    /// The command gave up because its time ran out, not its attempts.
+    bool out_of_time = false;
     /// Close the connection the attempt used (its state is unknown).
     bool close_connection = false;
     /// Avoid the node that failed for a short while (reads move to others).
@@ -59,16 +66,27 @@ struct RetryDecision {
 
 /// The decision after attempt number `attempt` (1-based) failed with
 /// `failure`; `cluster_down_seen` counts CLUSTERDOWN answers so far
-/// (this one included).
-inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down_seen, const RetryLimits& limits) {
+/// (this one included); `time_left` is what remains of the command's time
+/// budget (unset: no budget). A retry whose backoff would not end within
+/// the budget is not started.
+inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down_seen, const RetryLimits& limits,
+                                  std::optional<std::chrono::milliseconds> time_left = std::nullopt) {
     using namespace std::chrono_literals;
     using Action = RetryDecision::Action;
+    using Refresh = RetryDecision::Refresh;
     RetryDecision decision;
-    if (attempt >= limits.max_attempts) {
+    // Giving up: the next command should still find a better map, but this
+    // one must not wait for it.
+    const auto give_up = [&] {
         decision.action = Action::Fail;
-        decision.refresh_topology = failure != Failure::TryAgain && failure != Failure::Ask;
-        decision.close_connection = failure == Failure::Connection || failure == Failure::Timeout;
+        decision.delay = 0ms;
+        if (decision.refresh != Refresh::None) decision.refresh = Refresh::InBackground;
         return decision;
+    };
+    if (attempt >= limits.max_attempts) {
+        if (failure != Failure::TryAgain && failure != Failure::Ask) decision.refresh = Refresh::InBackground;
+        decision.close_connection = failure == Failure::Connection || failure == Failure::Timeout;
+        return give_up();
     }
     // A short backoff that grows with the attempts: 0, then 5, 10, 20 ... 100 ms.
     const auto backoff = [&](std::chrono::milliseconds base) {
@@ -79,7 +97,7 @@ inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down
         case Failure::Moved:
             decision.action = Action::RetryMoved;
             decision.update_slot_map = true;
-            decision.refresh_topology = true;
+            decision.refresh = Refresh::InBackground;  // the map is patched already
             break;
         case Failure::Ask:
             decision.action = Action::RetryAsking;
@@ -95,13 +113,13 @@ inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down
             }
             decision.action = Action::Retry;
             decision.delay = backoff(25ms);
-            decision.refresh_topology = true;
+            decision.refresh = Refresh::BeforeRetry;
             break;
         case Failure::ReadOnly:
         case Failure::SlotNotCovered:
             decision.action = Action::Retry;
             decision.delay = attempt == 1 ? 0ms : backoff(10ms);
-            decision.refresh_topology = true;
+            decision.refresh = Refresh::BeforeRetry;
             break;
         case Failure::Loading:
             decision.action = Action::Retry;
@@ -111,7 +129,9 @@ inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down
         case Failure::Timeout:
             decision.close_connection = true;
             decision.mark_node_failed = true;
-            decision.refresh_topology = true;
+            // In the background: the node that timed out may be a seed, and
+            // the caller has already waited a whole socket timeout.
+            decision.refresh = Refresh::InBackground;
             decision.action = limits.retry_on_timeout ? Action::Retry : Action::Fail;
             decision.delay = backoff(10ms);
             break;
@@ -119,12 +139,16 @@ inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down
             decision.action = Action::Retry;
             decision.close_connection = true;
             decision.mark_node_failed = true;
-            decision.refresh_topology = true;
+            decision.refresh = Refresh::BeforeRetry;
             decision.delay = attempt == 1 ? 0ms : backoff(25ms);
             break;
         case Failure::NoConnection:
             decision.action = Action::Fail;  // the pool already waited its timeout
             break;
+    }
+    if (decision.action != Action::Fail && time_left && decision.delay >= *time_left) {
+        decision.out_of_time = true;
+        return give_up();
     }
     return decision;
 }

@@ -185,15 +185,59 @@ TEST(NodeManager, FollowClusterAsksTheKnownNodesFirst) {
     EXPECT_EQ(manager.generation(), 2u);
 }
 
-TEST(NodeManager, WithoutFollowClusterOnlyStartupNodesAreAsked) {
+TEST(NodeManager, WithoutFollowClusterTheStartupNodesComeFirstThenTheKnownNodes) {
     FakeCluster fake;
     fake.cluster_slots[7000] = full_cluster;
     fake.cluster_slots[7001] = full_cluster;
     NodeManager manager(seeds({7001}), fake.runner());
     manager.initialize();
+    fake.calls.clear();
+    manager.initialize();
+    EXPECT_EQ(fake.calls, std::vector<std::string>{"127.0.0.1:7001 CLUSTER SLOTS"});
+    // The only startup node died: the client still follows the cluster
+    // through the nodes it knows, in slot order.
     fake.cluster_slots.erase(7001);
+    fake.calls.clear();
+    manager.initialize();
+    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7001 CLUSTER SLOTS", "127.0.0.1:7000 CLUSTER SLOTS"}));
+    EXPECT_EQ(manager.generation(), 3u);
+}
+
+TEST(NodeManager, WhenNoNodeAnswersTheOldTableIsKept) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = full_cluster;
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    fake.cluster_slots.clear();
     EXPECT_THROW(manager.initialize(), RedisClusterException);
-    EXPECT_EQ(manager.slots()->size(), 16384u);  // the old table is kept
+    EXPECT_EQ(manager.slots()->size(), 16384u);
+    EXPECT_EQ(manager.generation(), 1u);
+}
+
+TEST(NodeManager, InitializeIfOlderThanSkipsAFreshTable) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = full_cluster;
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize_if_older_than(std::chrono::hours(1));  // never discovered: discovers
+    EXPECT_EQ(manager.generation(), 1u);
+    manager.initialize_if_older_than(std::chrono::hours(1));
+    EXPECT_EQ(manager.generation(), 1u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    manager.initialize_if_older_than(std::chrono::milliseconds(1));
+    EXPECT_EQ(manager.generation(), 2u);
+}
+
+TEST(NodeManager, TheListenerHearsOfEveryNewTable) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = full_cluster;
+    std::vector<std::size_t> heard;
+    NodeManager manager(seeds({7000}), fake.runner(), [&](const SlotTable& table) { heard.push_back(table.nodes().size()); });
+    manager.initialize();
+    fake.cluster_slots[7000] = [] { return slots_reply({{0, 16383, 7000, 0}}); };
+    manager.initialize();
+    fake.cluster_slots.clear();
+    EXPECT_THROW(manager.initialize(), RedisClusterException);  // no new table: not heard
+    EXPECT_EQ(heard, (std::vector<std::size_t>{6, 1}));
 }
 
 TEST(NodeManager, RemapAppliesToDiscoveredNodes) {

@@ -246,6 +246,22 @@ TEST(PoolCore, DisconnectClosesIdleNowAndInUseOnReturn) {
     EXPECT_EQ(f.pool.created_connections(), 0u);
 }
 
+TEST(PoolCore, CloseIdleIfClosesOnlyTheChosenNodesIdleConnections) {
+    Fixture f({});
+    auto a1 = f.pool.acquire(a);
+    auto a2 = f.pool.acquire(a);
+    auto b1 = f.pool.acquire(b);
+    f.pool.release(a, std::move(a1), true);
+    f.pool.release(b, std::move(b1), true);
+    f.pool.close_idle_if([&](const std::string& name) { return name == a.name; });
+    EXPECT_EQ(f.pool.idle_connections(a.name), 0u);
+    EXPECT_EQ(f.pool.idle_connections(b.name), 1u);
+    EXPECT_EQ(f.pool.created_connections(a.name), 1u);  // the borrowed one is untouched
+    EXPECT_EQ(f.alive.load(), 2);
+    f.pool.release(a, std::move(a2), true);  // still reusable afterwards
+    EXPECT_EQ(f.pool.idle_connections(a.name), 1u);
+}
+
 TEST(PoolCore, ManyThreadsNoLeakNoDeadlock) {
     Fixture f({.max_total = 8, .max_per_node = 4, .blocking = true, .timeout = 10s});
     const NodeInfo nodes[] = {a, b, c};

@@ -7,12 +7,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using Action = RetryDecision::Action;
+using Refresh = RetryDecision::Refresh;
 
 TEST(RetryPolicy, MovedRetriesOnTheTargetUpdatesTheMapAndRefreshes) {
     const auto d = decide_retry(Failure::Moved, 1, 0, {});
     EXPECT_EQ(d.action, Action::RetryMoved);
     EXPECT_TRUE(d.update_slot_map);
-    EXPECT_TRUE(d.refresh_topology);
+    EXPECT_EQ(d.refresh, Refresh::InBackground);  // never delays the retry
     EXPECT_EQ(d.delay, 0ms);
     EXPECT_FALSE(d.close_connection);
 }
@@ -21,7 +22,7 @@ TEST(RetryPolicy, AskRetriesWithAskingAndLeavesTheMapAlone) {
     const auto d = decide_retry(Failure::Ask, 1, 0, {});
     EXPECT_EQ(d.action, Action::RetryAsking);
     EXPECT_FALSE(d.update_slot_map);
-    EXPECT_FALSE(d.refresh_topology);
+    EXPECT_EQ(d.refresh, Refresh::None);
 }
 
 TEST(RetryPolicy, TryAgainBacksOffAndGrowsToACap) {
@@ -29,7 +30,7 @@ TEST(RetryPolicy, TryAgainBacksOffAndGrowsToACap) {
     EXPECT_EQ(decide_retry(Failure::TryAgain, 2, 0, {}).delay, 10ms);
     EXPECT_EQ(decide_retry(Failure::TryAgain, 3, 0, {}).delay, 20ms);
     EXPECT_EQ(decide_retry(Failure::TryAgain, 15, 0, {}).delay, 100ms);
-    EXPECT_FALSE(decide_retry(Failure::TryAgain, 1, 0, {}).refresh_topology);
+    EXPECT_EQ(decide_retry(Failure::TryAgain, 1, 0, {}).refresh, Refresh::None);
 }
 
 TEST(RetryPolicy, ClusterDownIsRetriedUpToItsOwnBudgetWithRefresh) {
@@ -38,7 +39,7 @@ TEST(RetryPolicy, ClusterDownIsRetriedUpToItsOwnBudgetWithRefresh) {
     for (int seen = 1; seen <= 3; ++seen) {
         const auto d = decide_retry(Failure::ClusterDown, seen, seen, limits);
         EXPECT_EQ(d.action, Action::Retry) << seen;
-        EXPECT_TRUE(d.refresh_topology);
+        EXPECT_EQ(d.refresh, Refresh::BeforeRetry);
         EXPECT_GT(d.delay, 0ms);
     }
     EXPECT_EQ(decide_retry(Failure::ClusterDown, 4, 4, limits).action, Action::Fail);
@@ -49,26 +50,51 @@ TEST(RetryPolicy, ConnectionErrorsCloseMarkRefreshAndRetry) {
     EXPECT_EQ(first.action, Action::Retry);
     EXPECT_TRUE(first.close_connection);
     EXPECT_TRUE(first.mark_node_failed);
-    EXPECT_TRUE(first.refresh_topology);
+    EXPECT_EQ(first.refresh, Refresh::BeforeRetry);
     EXPECT_EQ(first.delay, 0ms);  // the map may already know a better node
     EXPECT_GT(decide_retry(Failure::Connection, 2, 0, {}).delay, 0ms);
 }
 
 TEST(RetryPolicy, TimeoutsAreRetriedOnlyWhenAllowed) {
-    EXPECT_EQ(decide_retry(Failure::Timeout, 1, 0, {}).action, Action::Fail);
+    const auto plain = decide_retry(Failure::Timeout, 1, 0, {});
+    EXPECT_EQ(plain.action, Action::Fail);
+    EXPECT_TRUE(plain.close_connection);
+    EXPECT_TRUE(plain.mark_node_failed);
+    // The caller already waited a socket timeout: never make it wait for a
+    // discovery that may ask the same frozen node.
+    EXPECT_EQ(plain.refresh, Refresh::InBackground);
     RetryLimits limits;
     limits.retry_on_timeout = true;
     const auto d = decide_retry(Failure::Timeout, 1, 0, limits);
     EXPECT_EQ(d.action, Action::Retry);
     EXPECT_TRUE(d.close_connection);
-    EXPECT_TRUE(d.refresh_topology);
+    EXPECT_EQ(d.refresh, Refresh::InBackground);
+}
+
+TEST(RetryPolicy, NoRetryStartsWhoseBackoffOutlastsTheTimeBudget) {
+    // Second connection failure: 50 ms backoff.
+    const auto in_time = decide_retry(Failure::Connection, 2, 0, {}, 51ms);
+    EXPECT_EQ(in_time.action, Action::Retry);
+    EXPECT_FALSE(in_time.out_of_time);
+    const auto late = decide_retry(Failure::Connection, 2, 0, {}, 50ms);
+    EXPECT_EQ(late.action, Action::Fail);
+    EXPECT_TRUE(late.out_of_time);
+    EXPECT_EQ(late.delay, 0ms);
+    EXPECT_TRUE(late.close_connection);                 // still cleans up
+    EXPECT_EQ(late.refresh, Refresh::InBackground);     // without waiting for it
+    // A budget already spent stops even an immediate retry.
+    EXPECT_EQ(decide_retry(Failure::Moved, 1, 0, {}, 0ms).action, Action::Fail);
+    EXPECT_EQ(decide_retry(Failure::Moved, 1, 0, {}, -5ms).action, Action::Fail);
+    EXPECT_EQ(decide_retry(Failure::Moved, 1, 0, {}, 1ms).action, Action::RetryMoved);
+    // Failures that fail anyway are not reported as out of time.
+    EXPECT_FALSE(decide_retry(Failure::NoConnection, 1, 0, {}, 0ms).out_of_time);
 }
 
 TEST(RetryPolicy, ReadOnlyAndUncoveredSlotsAreTopologySignals) {
     for (const auto failure : {Failure::ReadOnly, Failure::SlotNotCovered}) {
         const auto d = decide_retry(failure, 1, 0, {});
         EXPECT_EQ(d.action, Action::Retry);
-        EXPECT_TRUE(d.refresh_topology);
+        EXPECT_EQ(d.refresh, Refresh::BeforeRetry);
     }
 }
 
