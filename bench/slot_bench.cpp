@@ -10,7 +10,7 @@ namespace {
 void BM_KeySlot(benchmark::State& state) {
     // Typical short keys, like the benchmark tool's "key:<n>".
     std::vector<std::string> keys;
-    for (int i = 0; i < 1024; ++i) keys.push_back("key:" + std::to_string(100000 + i));
+    for (int i = 0; i < 1024; ++i) keys.push_back(std::string("key:").append(std::to_string(100000 + i)));
     std::size_t i = 0;
     for (auto _ : state) {
         benchmark::DoNotOptimize(rediscluster::key_slot(keys[i++ & 1023]));
