@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -135,7 +136,9 @@ void note_short_peer_runs(Report& report, const BenchOptions& options, std::size
 void add_peer_runs(Report& report, const BenchOptions& options) {
     // A timed run has no -n of its own: redis-benchmark gets as many
     // requests as we managed.
-    const std::uint64_t requests = options.duration ? report.run.ops : options.ops;
+    // (redis-benchmark reads -n as a C int.)
+    constexpr auto kMostRequests = static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+    const std::uint64_t requests = options.duration ? std::min(report.run.ops, kMostRequests) : options.ops;
     if (!options.quiet) std::fprintf(stderr, "rediscluster-bench: running redis-benchmark --cluster...\n");
     report.notes.emplace_back(
         "redis-benchmark --cluster binds each of its -c clients to one master (one event-loop thread per master) "
@@ -186,6 +189,7 @@ int run(const BenchOptions& options) {
             // Our figures still stand; print them, then fail.
             std::fprintf(stderr, "rediscluster-bench: redis-benchmark: %s\n", error.what());
             report.peers.clear();
+            report.notes.clear();
             status = kExitFailure;
         }
     }
