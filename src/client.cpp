@@ -283,12 +283,15 @@ Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint
         } catch (const TimeoutError&) {
             failure = Failure::Timeout;
             error = std::current_exception();
+        } catch (const IncompleteReplyError&) {
+            failure = Failure::Interrupted;
+            error = std::current_exception();
         } catch (const ConnectionError& e) {
             failure = std::string_view(e.what()).starts_with("No connection available") ? Failure::NoConnection
                                                                                           : Failure::Connection;
             error = std::current_exception();
         } catch (const ProtocolError&) {
-            failure = Failure::Connection;  // the stream is lost: like a broken connection
+            failure = Failure::Interrupted;  // the node answered, but not in RESP: the command ran
             error = std::current_exception();
         }
         // Any other error (WRONGTYPE, syntax...) propagates: the connection

@@ -153,6 +153,13 @@ void Connection::read_reply(Reply& out) {
             const auto space = parser_.prepare(kReadChunk);
             parser_.commit(transport_->read_some(space));
         }
+    } catch (const ConnectionError& e) {
+        // Part of the reply arrived: the command ran. Say so, so that
+        // nobody sends it again believing it was lost.
+        const bool partial = parser_.in_progress() || parser_.buffered() > 0;
+        fail();
+        if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
+        throw;
     } catch (...) {
         fail();
         throw;

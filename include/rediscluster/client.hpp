@@ -104,9 +104,11 @@ struct RedisClusterOptions {
 /// replica took over) and refreshes the topology in the background; ASK is
 /// followed with ASKING; TRYAGAIN, CLUSTERDOWN, LOADING and connection
 /// errors back off and retry, refreshing the topology (at most one
-/// discovery per 100 ms however many commands fail). A timeout is not
-/// retried unless retry_on_timeout (the command may have run); it closes
-/// the connection and refreshes in the background. At most 16 attempts and
+/// discovery per 100 ms however many commands fail). A timeout, a reply
+/// that broke off (IncompleteReplyError) and a malformed reply
+/// (ProtocolError) are not retried unless retry_on_timeout (the command may
+/// have run); the connection is closed and the topology refreshed in the
+/// background. At most 16 attempts and
 /// command_timeout per command; then ClusterError names what was tried.
 /// The topology is also refreshed every periodic_refresh_interval.
 class RedisCluster {

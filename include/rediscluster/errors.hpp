@@ -92,6 +92,15 @@ public:
     explicit ConnectionError(const std::string& message) : Error(message), RedisError(message) {}
 };
 
+/// The connection broke after part of a reply had arrived: the command
+/// reached the server and ran, but its outcome is unknown. Like a timeout,
+/// RedisCluster does not send it again unless retry_on_timeout is set.
+class IncompleteReplyError : public ConnectionError {
+public:
+    explicit IncompleteReplyError(const std::string& message)
+        : Error(message), RedisError(message), ConnectionError(message) {}
+};
+
 /// The server refused the credentials (NOAUTH, WRONGPASS, invalid password).
 class AuthenticationError : public ConnectionError {
 public:

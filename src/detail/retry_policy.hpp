@@ -23,6 +23,7 @@ enum class Failure {
     SlotNotCovered,  // the client knows no node for the slot
     Connection,      // connect refused, connection reset, closed mid-reply
     Timeout,         // a read or write timed out
+    Interrupted,     // the reply broke off or was malformed: the command ran
     NoConnection,    // the pool had no connection to give within its wait
 };
 
@@ -32,7 +33,8 @@ struct RetryLimits {
     int max_attempts = 16;
     /// How many CLUSTERDOWN/MASTERDOWN answers are retried.
     int cluster_down_retry_attempts = 3;
-    /// Whether a timed-out command may be sent again (it may have run).
+    /// Whether a command that timed out or whose reply broke off may be sent
+    /// again (it may have run, or did).
     bool retry_on_timeout = false;
 };
 
@@ -85,7 +87,8 @@ inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down
     };
     if (attempt >= limits.max_attempts) {
         if (failure != Failure::TryAgain && failure != Failure::Ask) decision.refresh = Refresh::InBackground;
-        decision.close_connection = failure == Failure::Connection || failure == Failure::Timeout;
+        decision.close_connection =
+            failure == Failure::Connection || failure == Failure::Timeout || failure == Failure::Interrupted;
         return give_up();
     }
     // A short backoff that grows with the attempts: 0, then 5, 10, 20 ... 100 ms.
@@ -127,6 +130,7 @@ inline RetryDecision decide_retry(Failure failure, int attempt, int cluster_down
             decision.mark_node_failed = true;
             break;
         case Failure::Timeout:
+        case Failure::Interrupted:
             decision.close_connection = true;
             decision.mark_node_failed = true;
             // In the background: the node that timed out may be a seed, and

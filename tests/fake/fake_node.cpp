@@ -109,6 +109,14 @@ struct FakeNode::Connection {
 FakeNode::FakeNode(std::vector<FakeScript> scripts, std::chrono::milliseconds lifetime)
     : FakeNode([&scripts](std::uint16_t) { return std::move(scripts); }, lifetime) {}
 
+FakeNode::FakeNode(Responding, const ResponderMaker& make_responder, std::chrono::milliseconds lifetime)
+    : FakeNode(
+          [&](std::uint16_t port) {
+              responder_ = make_responder(port);
+              return std::vector<FakeScript>{};
+          },
+          lifetime) {}
+
 FakeNode::FakeNode(const ScriptMaker& make_scripts, std::chrono::milliseconds lifetime)
     : stop_at_(Clock::now() + lifetime) {
     auto cleanup = [this] {
@@ -213,7 +221,9 @@ void FakeNode::serve() {
                     connection->index = accepted_++;
                 }
                 changed_.notify_all();
-                if (connection->index < scripts_.size()) {
+                if (responder_) {
+                    // Answers as the responder says, for as long as it is open.
+                } else if (connection->index < scripts_.size()) {
                     connection->script = &scripts_[connection->index];
                     start_steps(*connection);
                 } else {
@@ -301,6 +311,19 @@ void FakeNode::on_command(Connection& connection, std::vector<std::string> args)
         commands_.push_back(received);
     }
     changed_.notify_all();
+    if (responder_) {
+        const FakeStep step = responder_(received);
+        switch (step.action) {
+            case FakeStep::Action::expect: send_bytes(connection, step.bytes); break;
+            case FakeStep::Action::close: connection.close(); break;
+            case FakeStep::Action::send_then_close:
+                send_bytes(connection, step.bytes);
+                connection.close();
+                break;
+            case FakeStep::Action::hang: connection.hanging = true; break;
+        }
+        return;
+    }
     if (connection.script_done()) {
         problem("unexpected command after the end of the script: " + to_string(received));
         connection.close();

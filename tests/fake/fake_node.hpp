@@ -89,6 +89,13 @@ public:
     /// Makes the scripts once the node's port is known, for answers that
     /// name the node itself (CLUSTER SLOTS, redirects to itself).
     using ScriptMaker = std::function<std::vector<FakeScript>(std::uint16_t port)>;
+    /// Instead of scripts: decides the answer to each command as it comes,
+    /// on any connection. The step's action is carried out at once (expect:
+    /// send its bytes; close; send_then_close; hang). Runs on the node's
+    /// thread.
+    using Responder = std::function<FakeStep(const ReceivedCommand& command)>;
+    using ResponderMaker = std::function<Responder(std::uint16_t port)>;
+    struct Responding {};  // selects the responder constructor
 
     /// Starts listening and serving. Throws std::system_error when the
     /// socket cannot be set up.
@@ -96,6 +103,8 @@ public:
                       std::chrono::milliseconds lifetime = std::chrono::seconds(30));
     explicit FakeNode(const ScriptMaker& make_scripts,
                       std::chrono::milliseconds lifetime = std::chrono::seconds(30));
+    FakeNode(Responding, const ResponderMaker& make_responder,
+             std::chrono::milliseconds lifetime = std::chrono::seconds(30));
     ~FakeNode();
     FakeNode(const FakeNode&) = delete;
     FakeNode& operator=(const FakeNode&) = delete;
@@ -126,6 +135,7 @@ private:
     void problem(std::string text);
 
     std::vector<FakeScript> scripts_;
+    Responder responder_;
     std::chrono::steady_clock::time_point stop_at_;
     int listener_ = -1;
     int wake_read_ = -1;

@@ -71,6 +71,20 @@ TEST(RetryPolicy, TimeoutsAreRetriedOnlyWhenAllowed) {
     EXPECT_EQ(d.refresh, Refresh::InBackground);
 }
 
+TEST(RetryPolicy, AnInterruptedReplyIsHandledLikeATimeout) {
+    RetryLimits retrying;
+    retrying.retry_on_timeout = true;
+    for (const auto& limits : {RetryLimits{}, retrying}) {
+        const auto interrupted = decide_retry(Failure::Interrupted, 1, 0, limits);
+        const auto timeout = decide_retry(Failure::Timeout, 1, 0, limits);
+        EXPECT_EQ(interrupted.action, timeout.action);
+        EXPECT_EQ(interrupted.refresh, timeout.refresh);
+        EXPECT_EQ(interrupted.close_connection, timeout.close_connection);
+        EXPECT_EQ(interrupted.mark_node_failed, timeout.mark_node_failed);
+    }
+    EXPECT_EQ(decide_retry(Failure::Interrupted, 1, 0, {}).action, Action::Fail);
+}
+
 TEST(RetryPolicy, NoRetryStartsWhoseBackoffOutlastsTheTimeBudget) {
     // Second connection failure: 50 ms backoff.
     const auto in_time = decide_retry(Failure::Connection, 2, 0, {}, 51ms);
@@ -106,7 +120,8 @@ TEST(RetryPolicy, EveryFailureStopsAtTheAttemptBudget) {
     RetryLimits limits;
     limits.retry_on_timeout = true;
     for (const auto failure : {Failure::Moved, Failure::Ask, Failure::TryAgain, Failure::ClusterDown, Failure::ReadOnly,
-                               Failure::Loading, Failure::SlotNotCovered, Failure::Connection, Failure::Timeout}) {
+                               Failure::Loading, Failure::SlotNotCovered, Failure::Connection, Failure::Timeout,
+                               Failure::Interrupted}) {
         EXPECT_EQ(decide_retry(failure, limits.max_attempts, 0, limits).action, Action::Fail);
         EXPECT_NE(decide_retry(failure, limits.max_attempts - 1, 1, limits).action, Action::Fail);
     }
