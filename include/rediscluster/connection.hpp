@@ -157,6 +157,9 @@ public:
     [[nodiscard]] Reply read_response();
     /// Same, into `out`, reusing its storage.
     void read_response(Reply& out);
+    /// Reads the next reply as it is, error replies included (as values of
+    /// type Error), into `out`, reusing its storage.
+    void read_reply(Reply& out);
     /// Reads `count` replies in order; error replies are returned as values,
     /// so one failed command does not hide the others' replies.
     [[nodiscard]] std::vector<Reply> read_responses(std::size_t count);
@@ -200,7 +203,6 @@ protected:
     Reply handshake_command(std::string_view step, std::initializer_list<std::string_view> command);
 
 private:
-    void read_reply(Reply& out);
     void fail() noexcept;
 
     ConnectionOptions options_;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -214,6 +215,10 @@ void FakeNode::serve() {
                 const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
                 if (fd < 0) break;  // EAGAIN: nothing more to accept (or a transient error)
                 ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &kSendTimeout, sizeof kSendTimeout);
+                // Like redis-server: each answer leaves at once, not held
+                // back by Nagle until the client acknowledges the last one.
+                const int on = 1;
+                ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
                 auto connection = std::make_unique<Connection>();
                 connection->fd = fd;
                 {

@@ -1,0 +1,145 @@
+#include "detail/multiplexed_connection.hpp"
+
+#include <array>
+
+#include "detail/ascii.hpp"
+#include "rediscluster/errors.hpp"
+
+namespace rediscluster::detail {
+
+MultiplexedConnection::MultiplexedConnection(PooledConnection connection)
+    : node_(connection.node()), connection_(std::move(connection)) {}
+
+bool MultiplexedConnection::usable() const { return !broken_.load(std::memory_order_acquire); }
+
+void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
+    Waiter mine;
+    mine.reply = &reply;
+    std::unique_lock lock(mutex_);
+    if (broken_) {
+        throw ConnectionError("The shared connection to " + node_.name + " is closed");
+    }
+    outgoing_.append(packed);
+    ++outgoing_count_;
+    waiters_.push_back(&mine);
+    while (!mine.done) {
+        if (!io_turn_taken_) {
+            run_io_turn(mine, lock);
+        } else {
+            mine.wake.wait(lock);
+        }
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+}
+
+void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock) {
+    io_turn_taken_ = true;
+    while (!mine.done) {
+        if (outgoing_count_ > 0) {
+            // Everything queued leaves in one write; its waiters are now
+            // the written ones (they follow those already written).
+            writing_.swap(outgoing_);
+            outgoing_.clear();
+            const std::size_t count = outgoing_count_;
+            outgoing_count_ = 0;
+            for (std::size_t i = written_waiters_; i < written_waiters_ + count; ++i) waiters_[i]->written = true;
+            written_waiters_ += count;
+            lock.unlock();
+            try {
+                connection_->send_packed_command(writing_, count);
+            } catch (...) {
+                lock.lock();
+                fail_all(std::current_exception());
+                break;
+            }
+            lock.lock();
+        }
+        // The oldest written command's reply comes next; its waiter cannot
+        // leave before it is done, so its Reply is ours to fill unlocked.
+        Waiter* front = waiters_.front();
+        lock.unlock();
+        try {
+            connection_->read_reply(*front->reply);
+        } catch (...) {
+            lock.lock();
+            fail_all(std::current_exception());
+            break;
+        }
+        lock.lock();
+        waiters_.pop_front();
+        --written_waiters_;
+        front->done = true;
+        if (front != &mine) front->wake.notify_one();
+    }
+    io_turn_taken_ = false;
+    // The oldest waiter left has the next reply coming: it takes the turn.
+    if (!waiters_.empty()) waiters_.front()->wake.notify_one();
+}
+
+void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
+    std::string what = "unknown error";
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    const auto unsent = std::make_exception_ptr(
+        ConnectionError("The shared connection to " + node_.name + " failed before the command was sent: " + what));
+    for (Waiter* waiter : waiters_) {
+        waiter->error = waiter->written ? error : unsent;
+        waiter->done = true;
+        waiter->wake.notify_one();
+    }
+    waiters_.clear();
+    written_waiters_ = 0;
+    outgoing_.clear();
+    outgoing_count_ = 0;
+    broken_.store(true, std::memory_order_release);
+    if (connection_) {
+        connection_->disconnect();
+        connection_.release();  // closed: the pool stops counting it now
+    }
+}
+
+bool blocks_connection(std::span<const std::string_view> args) noexcept {
+    if (args.empty()) return false;
+    static constexpr std::array<std::string_view, 10> kBlocking = {
+        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"};
+    for (const auto name : kBlocking) {
+        if (equal_ignoring_case(args[0], name)) return true;
+    }
+    if (equal_ignoring_case(args[0], "XREAD") || equal_ignoring_case(args[0], "XREADGROUP")) {
+        for (const auto arg : args.subspan(1)) {
+            if (equal_ignoring_case(arg, "BLOCK")) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace rediscluster::detail
+
+namespace rediscluster::detail {
+
+std::shared_ptr<MultiplexedConnection> Multiplexer::connection_to(ClusterConnectionPool& pool, const NodeInfo& node) {
+    {
+        std::shared_lock lock(mutex_);
+        const auto it = connections_.find(node.name);
+        if (it != connections_.end() && it->second->usable()) return it->second;
+    }
+    // Borrowed outside the lock: a blocking pool may make us wait.
+    auto made = std::make_shared<MultiplexedConnection>(pool.get_connection_by_node(node));
+    std::unique_lock lock(mutex_);
+    auto& slot = connections_[node.name];
+    if (slot && slot->usable()) return slot;  // someone was quicker; ours goes back
+    slot = std::move(made);
+    return slot;
+}
+
+void Multiplexer::clear() {
+    std::unordered_map<std::string, std::shared_ptr<MultiplexedConnection>> dropped;
+    std::unique_lock lock(mutex_);
+    dropped.swap(connections_);
+}
+
+}  // namespace rediscluster::detail
