@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <string>
 
 #include "detail/ascii.hpp"
@@ -111,6 +112,81 @@ constexpr std::array kCountedKeys = std::to_array<CountedKeys>({
     {"ZMPOP", 1, false, false},      {"BLMPOP", 2, false, false},    {"BZMPOP", 2, false, false},
 });
 
+// Commands with rules of their own (route_special): whole-cluster
+// commands, commands a cluster client refuses, and commands whose keys
+// must be found in their arguments.
+constexpr auto kSpecialNames = std::to_array<std::string_view>({
+    "PING", "DBSIZE", "KEYS", "FLUSHALL", "FLUSHDB", "INFO", "SCRIPT", "FUNCTION",
+    "SELECT", "MOVE", "SWAPDB",
+    "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
+    "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "SYNC", "PSYNC",
+    "SCAN",
+    "READONLY", "READWRITE", "ASKING", "AUTH", "HELLO", "QUIT", "RESET",
+    "XREAD", "XREADGROUP", "SORT", "SORT_RO", "MEMORY",
+});
+
+// Every name above, in one index, so that a command costs one lookup
+// rather than a comparison with each name in turn.
+enum class Rule : std::uint8_t {
+    FixedKeys,    // kFixedKeys[index]
+    CountedKeys,  // kCountedKeys[index]
+    Special,      // route_special
+};
+
+struct CommandEntry {
+    std::string_view name;  // upper case, as in the tables
+    Rule rule = Rule::Special;
+    std::uint16_t index = 0;
+};
+
+// The index's order: by length, then by letters ignoring ASCII case. Most
+// probes of a binary search then settle on the length alone, and a name
+// matches an entry exactly when it is equal to it ignoring case.
+constexpr bool name_less(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return a.size() < b.size();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(ascii_upper(a[i]));
+        const auto y = static_cast<unsigned char>(ascii_upper(b[i]));
+        if (x != y) return x < y;
+    }
+    return false;
+}
+
+constexpr auto kCommandIndex = [] {
+    std::array<CommandEntry, kFixedKeys.size() + kCountedKeys.size() + kSpecialNames.size()> index{};
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < kFixedKeys.size(); ++i) {
+        index[at++] = {kFixedKeys[i].name, Rule::FixedKeys, static_cast<std::uint16_t>(i)};
+    }
+    for (std::size_t i = 0; i < kCountedKeys.size(); ++i) {
+        index[at++] = {kCountedKeys[i].name, Rule::CountedKeys, static_cast<std::uint16_t>(i)};
+    }
+    for (const auto name : kSpecialNames) index[at++] = {name, Rule::Special, 0};
+    std::sort(index.begin(), index.end(),
+              [](const CommandEntry& a, const CommandEntry& b) { return name_less(a.name, b.name); });
+    return index;
+}();
+
+// A name in two places would make the answer depend on which one the
+// search hits first; the tables used to be scanned in order instead.
+constexpr bool names_are_unique() {
+    for (std::size_t i = 1; i < kCommandIndex.size(); ++i) {
+        if (!name_less(kCommandIndex[i - 1].name, kCommandIndex[i].name)) return false;
+    }
+    return true;
+}
+static_assert(names_are_unique(), "a command name appears twice in the routing tables");
+
+// The entry of a command name in any case; nullptr when none.
+const CommandEntry* find_command(std::string_view name) noexcept {
+    const auto found = std::lower_bound(kCommandIndex.begin(), kCommandIndex.end(), name,
+                                        [](const CommandEntry& entry, std::string_view wanted) {
+                                            return name_less(entry.name, wanted);
+                                        });
+    if (found == kCommandIndex.end() || name_less(name, found->name)) return nullptr;
+    return &*found;
+}
+
 CommandRoute all_masters(Combine combine) {
     CommandRoute route;
     route.target = Target::AllMasters;
@@ -122,6 +198,16 @@ CommandRoute blocked(std::string reason) {
     CommandRoute route;
     route.target = Target::Blocked;
     route.reason = std::move(reason);
+    return route;
+}
+
+// Not in the table: keyless commands (CLUSTER INFO, TIME, ECHO, ...) and
+// commands this table does not know; the client asks the server's COMMAND
+// table about the latter.
+CommandRoute unknown() {
+    CommandRoute route;
+    route.target = Target::Random;
+    route.known = false;
     return route;
 }
 
@@ -139,28 +225,42 @@ std::size_t key_count(std::string_view name, std::string_view text, std::size_t 
     return count;
 }
 
-}  // namespace
-
-bool command_is_read_only(std::string_view name) noexcept {
-    std::string upper_name;
-    try {
-        upper_name = to_upper(name);
-    } catch (...) {
-        return false;
+CommandRoute route_fixed(const KeySpec& spec, std::span<const std::string_view> args) {
+    CommandRoute route;
+    route.target = Target::Slot;
+    route.read_only = spec.read_only;
+    const auto arg_count = static_cast<int>(args.size());
+    const int last = spec.last < 0 ? arg_count + spec.last : spec.last;
+    for (int i = spec.first; i <= last && i < arg_count; i += spec.step) {
+        route.keys.push_back(static_cast<std::size_t>(i));
     }
-    for (const auto& spec : kFixedKeys) {
-        if (spec.name == upper_name) return spec.read_only;
+    if (route.keys.empty()) {
+        throw DataError("No way to dispatch this command to Redis Cluster. Missing key: " + std::string(spec.name));
     }
-    for (const auto& spec : kCountedKeys) {
-        if (spec.name == upper_name) return spec.read_only;
-    }
-    return upper_name == "XREAD" || upper_name == "SORT_RO";
+    return route;
 }
 
-CommandRoute route_command(std::span<const std::string_view> args) {
-    if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
-    const std::string name = to_upper(args[0]);
-    const std::string sub = args.size() > 1 ? to_upper(args[1]) : std::string();
+CommandRoute route_counted(const CountedKeys& spec, std::span<const std::string_view> args) {
+    CommandRoute route;
+    route.target = Target::Slot;
+    route.read_only = spec.read_only;
+    if (args.size() <= spec.count_at) {
+        throw DataError(std::string(spec.name) + ": the key count is missing");
+    }
+    const auto first = spec.count_at + 1;
+    const auto count = key_count(spec.name, args[spec.count_at], args.size() - first);
+    if (spec.destination_first) route.keys.push_back(1);
+    for (std::size_t i = 0; i < count; ++i) route.keys.push_back(first + i);
+    if (route.keys.empty()) {
+        route.target = Target::Random;  // EVAL with no key runs anywhere
+    }
+    return route;
+}
+
+// `name` is the command's entry in kSpecialNames (upper case).
+CommandRoute route_special(std::string_view name, std::span<const std::string_view> args) {
+    const std::string_view sub = args.size() > 1 ? args[1] : std::string_view();
+    const auto sub_is = [&](std::string_view wanted) { return equal_ignoring_case(sub, wanted); };
 
     // Whole-cluster commands.
     if (name == "PING" && args.size() == 1) return all_masters(Combine::AllOk);
@@ -168,65 +268,39 @@ CommandRoute route_command(std::span<const std::string_view> args) {
     if (name == "KEYS") return all_masters(Combine::Concat);
     if (name == "FLUSHALL" || name == "FLUSHDB") return all_masters(Combine::AllOk);
     if (name == "INFO") return all_masters(Combine::PerNode);
-    if (name == "SCRIPT" && sub == "LOAD") return all_masters(Combine::First);
-    if (name == "SCRIPT" && sub == "FLUSH") return all_masters(Combine::AllOk);
-    if (name == "FUNCTION" && (sub == "LOAD" || sub == "DELETE" || sub == "FLUSH")) return all_masters(Combine::First);
+    if (name == "SCRIPT" && sub_is("LOAD")) return all_masters(Combine::First);
+    if (name == "SCRIPT" && sub_is("FLUSH")) return all_masters(Combine::AllOk);
+    if (name == "FUNCTION" && (sub_is("LOAD") || sub_is("DELETE") || sub_is("FLUSH"))) {
+        return all_masters(Combine::First);
+    }
 
     // Commands a cluster client cannot run for the caller.
     if (name == "SELECT" || name == "MOVE" || name == "SWAPDB") {
-        return blocked(name + " is not possible in cluster mode: a cluster has database 0 only");
+        return blocked(std::string(name) + " is not possible in cluster mode: a cluster has database 0 only");
     }
     if (name == "MULTI" || name == "EXEC" || name == "DISCARD" || name == "WATCH" || name == "UNWATCH") {
-        return blocked(name + " needs one connection for several commands; execute_command runs each on its own");
+        return blocked(std::string(name) + " needs one connection for several commands; execute_command runs each on its own");
     }
     if (name == "SUBSCRIBE" || name == "PSUBSCRIBE" || name == "SSUBSCRIBE" || name == "UNSUBSCRIBE" ||
         name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE" || name == "MONITOR" || name == "SYNC" || name == "PSYNC") {
-        return blocked(name + " turns the connection into a stream; it cannot run through execute_command");
+        return blocked(std::string(name) + " turns the connection into a stream; it cannot run through execute_command");
     }
     if (name == "SCAN") {
         return blocked("SCAN walks one node: use a connection from the pool per master (pool.get_connection_by_node)");
     }
     if (name == "READONLY" || name == "READWRITE" || name == "ASKING" || name == "AUTH" || name == "HELLO" ||
         name == "QUIT" || name == "RESET") {
-        return blocked(name + " changes connection state the client manages itself");
+        return blocked(std::string(name) + " changes connection state the client manages itself");
     }
 
     CommandRoute route;
     route.target = Target::Slot;
-    const auto arg_count = static_cast<int>(args.size());
-    for (const auto& spec : kFixedKeys) {
-        if (spec.name != name) continue;
-        route.read_only = spec.read_only;
-        const int last = spec.last < 0 ? arg_count + spec.last : spec.last;
-        for (int i = spec.first; i <= last && i < arg_count; i += spec.step) {
-            route.keys.push_back(static_cast<std::size_t>(i));
-        }
-        if (route.keys.empty()) {
-            throw DataError("No way to dispatch this command to Redis Cluster. Missing key: " + name);
-        }
-        return route;
-    }
-    for (const auto& spec : kCountedKeys) {
-        if (spec.name != name) continue;
-        route.read_only = spec.read_only;
-        if (args.size() <= spec.count_at) {
-            throw DataError(name + ": the key count is missing");
-        }
-        const auto first = spec.count_at + 1;
-        const auto count = key_count(name, args[spec.count_at], args.size() - first);
-        if (spec.destination_first) route.keys.push_back(1);
-        for (std::size_t i = 0; i < count; ++i) route.keys.push_back(first + i);
-        if (route.keys.empty()) {
-            route.target = Target::Random;  // EVAL with no key runs anywhere
-        }
-        return route;
-    }
     if (name == "XREAD" || name == "XREADGROUP") {
         // Keys are the first half of what follows STREAMS.
         const auto streams = std::find_if(args.begin(), args.end(), [](std::string_view a) { return equal_ignoring_case(a, "STREAMS"); });
         const auto after = static_cast<std::size_t>(args.end() - streams) - 1;
         if (streams == args.end() || after == 0 || after % 2 != 0) {
-            throw DataError(name + ": expected STREAMS followed by keys and as many IDs");
+            throw DataError(std::string(name) + ": expected STREAMS followed by keys and as many IDs");
         }
         const auto first = static_cast<std::size_t>(streams - args.begin()) + 1;
         for (std::size_t i = 0; i < after / 2; ++i) route.keys.push_back(first + i);
@@ -241,17 +315,37 @@ CommandRoute route_command(std::span<const std::string_view> args) {
         route.read_only = name == "SORT_RO";
         return route;
     }
-    if (name == "MEMORY" && sub == "USAGE" && args.size() > 2) {
+    if (name == "MEMORY" && sub_is("USAGE") && args.size() > 2) {
         route.keys.push_back(2);
         route.read_only = true;
         return route;
     }
-    // Not in the table: keyless commands (CLUSTER INFO, TIME, ECHO, ...) and
-    // commands this table does not know; the client asks the server's
-    // COMMAND table about the latter.
-    route.target = Target::Random;
-    route.known = false;
-    return route;
+    return unknown();  // PING with an argument, SCRIPT EXISTS, MEMORY STATS, ...
+}
+
+}  // namespace
+
+bool command_is_read_only(std::string_view name) noexcept {
+    const auto* entry = find_command(name);
+    if (entry == nullptr) return false;
+    switch (entry->rule) {
+        case Rule::FixedKeys: return kFixedKeys[entry->index].read_only;
+        case Rule::CountedKeys: return kCountedKeys[entry->index].read_only;
+        case Rule::Special: return entry->name == "XREAD" || entry->name == "SORT_RO";
+    }
+    return false;
+}
+
+CommandRoute route_command(std::span<const std::string_view> args) {
+    if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
+    const auto* entry = find_command(args[0]);
+    if (entry == nullptr) return unknown();
+    switch (entry->rule) {
+        case Rule::FixedKeys: return route_fixed(kFixedKeys[entry->index], args);
+        case Rule::CountedKeys: return route_counted(kCountedKeys[entry->index], args);
+        case Rule::Special: return route_special(entry->name, args);
+    }
+    return unknown();
 }
 
 }  // namespace rediscluster::detail

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "detail/command_routing.hpp"
@@ -78,6 +79,93 @@ TEST(CommandRouting, KeylessAndUnknownCommandsGoToAnyNode) {
     EXPECT_EQ(route({"MODULE.COMMAND", "k"}).target, Target::Random);
 }
 
+// Routes alike, field by field.
+void expect_same_route(const CommandRoute& a, const CommandRoute& b, std::string_view what) {
+    EXPECT_EQ(a.target, b.target) << what;
+    EXPECT_EQ(a.combine, b.combine) << what;
+    EXPECT_EQ(a.keys, (std::vector<std::size_t>(b.keys.begin(), b.keys.end()))) << what;
+    EXPECT_EQ(a.read_only, b.read_only) << what;
+    EXPECT_EQ(a.reason, b.reason) << what;
+    EXPECT_EQ(a.known, b.known) << what;
+}
+
+TEST(CommandRouting, NamesMatchInAnyCase) {
+    const std::vector<std::vector<std::string_view>> commands = {
+        {"GET", "k"}, {"SET", "k", "v"}, {"MGET", "a", "b"}, {"ZREVRANGEBYSCORE", "k", "+inf", "0"},
+        {"GEORADIUSBYMEMBER_RO", "k", "m", "1", "km"}, {"HINCRBYFLOAT", "k", "f", "1.5"},
+        {"EVALSHA_RO", "sha", "1", "k"}, {"ZUNIONSTORE", "d", "2", "a", "b"}, {"BZMPOP", "0", "1", "k", "MIN"},
+        {"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}, {"SORT_RO", "k"}, {"MEMORY", "USAGE", "k"},
+        {"PING"}, {"DBSIZE"}, {"FLUSHDB"}, {"SCRIPT", "FLUSH"}, {"FUNCTION", "DELETE", "lib"},
+        {"SELECT", "1"}, {"UNWATCH"}, {"SSUBSCRIBE", "c"}, {"READWRITE"}, {"SCAN", "0"},
+    };
+    for (const auto& upper : commands) {
+        for (const auto fold : {0, 1, 2}) {
+            // lower case, then alternating cases starting either way
+            std::vector<std::string> spelled(upper.begin(), upper.end());
+            for (std::size_t i = 0; i < spelled[0].size(); ++i) {
+                char& c = spelled[0][i];
+                const bool lower = fold == 0 || (i % 2 == 0) == (fold == 1);
+                if (lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            }
+            const std::vector<std::string_view> args(spelled.begin(), spelled.end());
+            expect_same_route(route(args), route(upper), spelled[0]);
+        }
+    }
+    EXPECT_EQ(route({"sCrIpT", "lOaD", "return 1"}).combine, Combine::First);
+    EXPECT_EQ(route({"xread", "streams", "s", "0"}).keys, (std::vector<std::size_t>{2}));
+    EXPECT_EQ(route({"sort", "k", "store", "d"}).keys, (std::vector<std::size_t>{1, 3}));
+    EXPECT_EQ(route({"memory", "usage", "k"}).keys, (std::vector<std::size_t>{2}));
+}
+
+TEST(CommandRouting, MessagesNameTheCommandInUpperCase) {
+    EXPECT_EQ(route({"select", "1"}).reason, route({"SELECT", "1"}).reason);
+    EXPECT_TRUE(route({"multi"}).reason.starts_with("MULTI "));
+    try {
+        (void)route({"eval", "return 1"});
+        ADD_FAILURE() << "no DataError";
+    } catch (const DataError& e) {
+        EXPECT_STREQ(e.what(), "EVAL: the key count is missing");
+    }
+    try {
+        (void)route({"get"});
+        ADD_FAILURE() << "no DataError";
+    } catch (const DataError& e) {
+        EXPECT_STREQ(e.what(), "No way to dispatch this command to Redis Cluster. Missing key: GET");
+    }
+}
+
+TEST(CommandRouting, UnknownNamesAreLeftToTheServersTable) {
+    // Near misses of known names: one letter more or less, a separator
+    // changed, a non-ASCII byte where case folding must not reach.
+    for (const auto* name : {"GE", "GETT", "XGET", "SORTRO", "SORT-RO", "EVAL-RO", "G\xc9T", "g\xe9t", "", "A",
+                             "ZREVRANGEBYSCOREX", "GEORADIUSBYMEMBER_RO_", "CLUSTER", "MODULE.COMMAND"}) {
+        const auto unknown = route({name, "k"});
+        EXPECT_EQ(unknown.target, Target::Random) << name;
+        EXPECT_FALSE(unknown.known) << name;
+        EXPECT_TRUE(unknown.keys.empty()) << name;
+        EXPECT_FALSE(command_is_read_only(name)) << name;
+    }
+    // Known names whose arguments match none of their rules.
+    for (const auto& args : std::vector<std::vector<std::string_view>>{
+             {"PING", "hello"}, {"script", "exists", "sha"}, {"FUNCTION", "LIST"}, {"memory", "stats"}, {"MEMORY", "USAGE"}}) {
+        const auto other = route(args);
+        EXPECT_EQ(other.target, Target::Random) << args[0] << " " << args[1];
+        EXPECT_FALSE(other.known) << args[0] << " " << args[1];
+    }
+}
+
+TEST(CommandRouting, ManyKeysAllCount) {
+    std::vector<std::string> keys;
+    std::vector<std::string_view> args{"del"};
+    std::vector<std::size_t> expected;
+    for (std::size_t i = 1; i <= 40; ++i) keys.push_back("key" + std::to_string(i));
+    for (std::size_t i = 1; i <= 40; ++i) {
+        args.push_back(keys[i - 1]);
+        expected.push_back(i);
+    }
+    EXPECT_EQ(route(args).keys, expected);
+}
+
 TEST(CommandRouting, MissingKeyOrCommandIsADataError) {
     EXPECT_THROW(route({"GET"}), DataError);
     EXPECT_THROW(route({}), DataError);
@@ -96,6 +184,35 @@ TEST(CommandIsReadOnly, ReadsButNotWritesOrCursors) {
     for (const auto* name : {"SET", "DEL", "SSCAN", "HSCAN", "ZSCAN", "EVAL", "XREADGROUP", "UNKNOWN", ""}) {
         EXPECT_FALSE(command_is_read_only(name)) << name;
     }
+    for (const auto* name : {"Get", "zRevRangeByScore", "xread", "Sort_Ro", "evalsha_ro", "gEoRaDiUs_Ro"}) {
+        EXPECT_TRUE(command_is_read_only(name)) << name;
+    }
+    for (const auto* name : {"Set", "xreadgroup", "sort", "ping", "G\xc5T", "GETT"}) {
+        EXPECT_FALSE(command_is_read_only(name)) << name;
+    }
+}
+
+// The inline vector behind CommandRoute::keys and the client's argument
+// lists: inline first, all on the heap once past its inline capacity.
+TEST(SmallVector, KeepsOrderAcrossTheSpill) {
+    SmallVector<std::size_t, 4> values;
+    EXPECT_TRUE(values.empty());
+    std::vector<std::size_t> expected;
+    for (std::size_t i = 0; i < 10; ++i) {
+        values.push_back(i * 3);
+        expected.push_back(i * 3);
+        EXPECT_EQ(values, expected);
+    }
+    auto copy = values;
+    EXPECT_EQ(copy, expected);
+    values.push_back(values[0]);  // an element of its own, while on the heap
+    expected.push_back(0);
+    EXPECT_EQ(values, expected);
+    values.clear();
+    EXPECT_TRUE(values.empty());
+    for (std::size_t i = 0; i < 4; ++i) values.push_back(i);
+    values.push_back(values[3]);  // an inline element, pushed as it spills
+    EXPECT_EQ(values, (std::vector<std::size_t>{0, 1, 2, 3, 3}));
 }
 
 }  // namespace
