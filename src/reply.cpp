@@ -113,6 +113,11 @@ std::string_view Reply::str() const {
     }
 }
 
+std::string Reply::take_str() && {
+    (void)str();  // the same type check, and the same error
+    return std::move(string_);
+}
+
 std::int64_t Reply::integer() const {
     if (type_ != ReplyType::Integer) {
         throw_wrong_type(type_, "an integer");

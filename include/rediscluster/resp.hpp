@@ -104,6 +104,10 @@ public:
     /// The payload of a string, error, big number or verbatim string (without
     /// its format prefix). Throws DataError for other types.
     [[nodiscard]] std::string_view str() const;
+    /// str() of a reply that is no longer needed: moves the payload out
+    /// instead of copying it, leaving this reply's string empty. Same types
+    /// as str(); throws DataError for the others.
+    [[nodiscard]] std::string take_str() &&;
     /// Integer value. Throws DataError for other types.
     [[nodiscard]] std::int64_t integer() const;
     /// Boolean value. Throws DataError for other types.
