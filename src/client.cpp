@@ -8,6 +8,7 @@
 #include "detail/command_table.hpp"
 #include "detail/random.hpp"
 #include "detail/retry_policy.hpp"
+#include "detail/small_vector.hpp"
 #include "rediscluster/error_reply.hpp"
 
 namespace rediscluster {
@@ -28,9 +29,14 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds interval) {
     return interval + std::chrono::milliseconds(pick(detail::thread_random()));
 }
 
-// The arguments of an encoded command, as views into it.
-std::vector<std::string_view> split_packed(std::string_view packed) {
-    std::vector<std::string_view> args;
+// The arguments of an encoded command, as views into it; inline up to 16,
+// which covers nearly every command without touching the heap.
+using Arguments = detail::SmallVector<std::string_view, 16>;
+// Key names; inline as many as CommandRoute::keys.
+using KeyNames = detail::SmallVector<std::string_view, 8>;
+
+Arguments split_packed(std::string_view packed) {
+    Arguments args;
     auto read_number = [&](std::size_t& at) {
         std::size_t value = 0;
         const auto end = packed.find('\r', at);
@@ -40,7 +46,6 @@ std::vector<std::string_view> split_packed(std::string_view packed) {
     };
     std::size_t at = 1;  // after '*'
     const auto count = read_number(at);
-    args.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         ++at;  // '$'
         const auto length = read_number(at);
@@ -85,6 +90,23 @@ std::optional<std::string> optional_string(const Reply& reply) {
     return std::string(reply.str());
 }
 
+// For a reply about to be dropped: its string moves instead of being copied.
+std::optional<std::string> optional_string(Reply&& reply) {
+    if (reply.is_null()) return std::nullopt;
+    return std::move(reply).take_str();
+}
+
+// Each thread's command buffer (detail::CommandBuffer). A buffer that grew
+// past this for a large command is freed afterwards rather than kept for
+// the thread's lifetime.
+constexpr std::size_t kMaxKeptCommandBuffer = 64 * 1024;
+
+struct ThreadCommandBuffer {
+    std::string text;
+    bool lent = false;
+};
+thread_local ThreadCommandBuffer thread_command_buffer;
+
 std::vector<std::string> strings(const Reply& reply) {
     std::vector<std::string> out;
     out.reserve(reply.size());
@@ -99,6 +121,24 @@ NodeInfo random_master(const ClusterConnectionPool& pool) {
 }
 
 }  // namespace
+
+detail::CommandBuffer::CommandBuffer() noexcept {
+    auto& shared = thread_command_buffer;
+    if (shared.lent) {
+        text_ = &own_;
+        return;
+    }
+    shared.lent = true;
+    shared.text.clear();
+    text_ = &shared.text;
+}
+
+detail::CommandBuffer::~CommandBuffer() {
+    if (text_ == &own_) return;
+    auto& shared = thread_command_buffer;
+    if (shared.text.capacity() > kMaxKeptCommandBuffer) std::string().swap(shared.text);
+    shared.lent = false;
+}
 
 RedisCluster::RedisCluster(RedisClusterOptions options)
     : connection_pool(make_pool(options)),
@@ -161,8 +201,9 @@ std::shared_ptr<const detail::CommandTable> RedisCluster::server_commands() {
     try {
         std::string packed;
         encode_command(packed, "COMMAND");
-        server_commands_ = std::make_shared<const detail::CommandTable>(
-            detail::CommandTable::parse(run_on_slot(packed, std::nullopt, false, "COMMAND")));
+        Reply commands;
+        run_on_slot(commands, packed, std::nullopt, false, "COMMAND");
+        server_commands_ = std::make_shared<const detail::CommandTable>(detail::CommandTable::parse(commands));
     } catch (const Error&) {
         // Unknown commands go to any node meanwhile and follow MOVED.
     }
@@ -170,9 +211,15 @@ std::shared_ptr<const detail::CommandTable> RedisCluster::server_commands() {
 }
 
 Reply RedisCluster::execute_packed(std::string_view packed) {
+    Reply reply;
+    execute_packed_into(reply, packed);
+    return reply;
+}
+
+Reply& RedisCluster::execute_packed_into(Reply& reply, std::string_view packed) {
     const auto args = split_packed(packed);
     auto route = detail::route_command(args);
-    std::vector<std::string_view> keys;
+    KeyNames keys;
     for (const auto index : route.keys) keys.push_back(args[index]);
     Reply moved_keys;  // owns the keys COMMAND GETKEYS returned
     if (!route.known) {
@@ -186,7 +233,7 @@ Reply RedisCluster::execute_packed(std::string_view packed) {
                 std::string request;
                 encode_command_range(request, getkeys);
                 try {
-                    moved_keys = run_on_slot(request, std::nullopt, false, "COMMAND GETKEYS");
+                    run_on_slot(moved_keys, request, std::nullopt, false, "COMMAND GETKEYS");
                     for (const auto& key : moved_keys.elements()) keys.push_back(key.str());
                 } catch (const ResponseError&) {
                     // "no key arguments": any node will do
@@ -206,9 +253,11 @@ Reply RedisCluster::execute_packed(std::string_view packed) {
             throw RedisClusterException("Command: " + std::string(args[0]) + " is blocked in redis cluster mode: " +
                                         route.reason);
         case CommandRoute::Target::AllMasters:
-            return run_on_all_masters(packed, static_cast<int>(route.combine));
+            reply = run_on_all_masters(packed, static_cast<int>(route.combine));
+            return reply;
         case CommandRoute::Target::Random:
-            return run_on_slot(packed, std::nullopt, false, args[0]);
+            run_on_slot(reply, packed, std::nullopt, false, args[0]);
+            return reply;
         case CommandRoute::Target::Slot: break;
     }
     const auto slot = key_slot(keys.front());
@@ -217,11 +266,12 @@ Reply RedisCluster::execute_packed(std::string_view packed) {
             throw ClusterCrossSlotError(std::string(args[0]) + " - all keys must map to the same key slot");
         }
     }
-    return run_on_slot(packed, slot, route.read_only, args[0]);
+    run_on_slot(reply, packed, slot, route.read_only, args[0]);
+    return reply;
 }
 
-Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
-                                std::string_view command_name) {
+void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
+                               std::string_view command_name) {
     detail::RetryLimits limits;
     limits.cluster_down_retry_attempts = cluster_down_retry_attempts_;
     limits.retry_on_timeout = retry_on_timeout_;
@@ -253,7 +303,8 @@ Reply RedisCluster::run_on_slot(std::string_view packed, std::optional<std::uint
             } else {
                 connection->send_packed_command(packed, 1);
             }
-            return connection->read_response();
+            connection->read_response(out);
+            return;
         } catch (const MovedError& e) {
             failure = Failure::Moved;
             redirect = HostPort{e.host, e.port};
@@ -397,14 +448,20 @@ std::optional<std::string> RedisCluster::get(std::string_view key) { return opti
 bool RedisCluster::set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px,
                        bool nx, bool xx) {
     if (nx && xx) throw DataError("SET: nx and xx exclude each other");
-    std::vector<std::string> args = {"SET", std::string(key), std::string(value)};
+    // SET key value [PX ms] [NX|XX], as views: nothing here is copied.
+    std::array<std::string_view, 7> args{"SET", key, value};
+    std::size_t count = 3;
+    char milliseconds[24];  // any 64-bit integer
     if (px) {
-        args.emplace_back("PX");
-        args.push_back(std::to_string(px->count()));
+        const auto written = std::to_chars(milliseconds, milliseconds + sizeof milliseconds, px->count()).ptr;
+        args[count++] = "PX";
+        args[count++] = std::string_view(milliseconds, static_cast<std::size_t>(written - milliseconds));
     }
-    if (nx) args.emplace_back("NX");
-    if (xx) args.emplace_back("XX");
-    return !execute_command_range(args).is_null();
+    if (nx) args[count++] = "NX";
+    if (xx) args[count++] = "XX";
+    // The reply is +OK or null, both held inline by a Reply.
+    Reply reply;
+    return !execute_command_range_into(reply, std::span<const std::string_view>(args.data(), count)).is_null();
 }
 
 std::int64_t RedisCluster::incr(std::string_view key) { return execute_command("INCR", key).integer(); }

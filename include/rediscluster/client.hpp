@@ -39,6 +39,26 @@ namespace rediscluster {
 namespace detail {
 class CommandTable;
 struct CommandRoute;
+
+/// Lends the calling thread's command buffer for one command: encoding
+/// into it reuses the capacity earlier commands left, so a command does not
+/// allocate to be encoded. A second lease on the same thread while the
+/// first is alive (a command started from inside another) gets a buffer of
+/// its own instead. Not for use outside RedisCluster.
+class CommandBuffer {
+public:
+    CommandBuffer() noexcept;
+    ~CommandBuffer();
+    CommandBuffer(const CommandBuffer&) = delete;
+    CommandBuffer& operator=(const CommandBuffer&) = delete;
+
+    /// Empty at the start of the lease.
+    [[nodiscard]] std::string& text() noexcept { return *text_; }
+
+private:
+    std::string* text_;  // the thread's buffer, or own_ when that one is lent
+    std::string own_;
+};
 }  // namespace detail
 
 /// Options of RedisCluster; the names are the original's.
@@ -126,26 +146,68 @@ public:
 
     /// Runs any command and returns its reply; error replies are thrown as
     /// typed exceptions.
+    ///
+    /// Allocation: encoding and routing reuse per-thread storage and do not
+    /// allocate in steady state; the reply is a new Reply, which allocates
+    /// when it holds a string longer than std::string's inline capacity
+    /// (15 bytes with libstdc++) or any aggregate. execute_command_into()
+    /// avoids that too.
     template <CommandArgument... Args>
     Reply execute_command(const Args&... args) {
-        std::string packed;
-        encode_command(packed, args...);
-        return execute_packed(packed);
+        Reply reply;
+        execute_command_into(reply, args...);
+        return reply;
     }
     /// execute_command() with the arguments in a range.
     template <std::ranges::forward_range Range>
         requires CommandArgument<std::ranges::range_value_t<Range>>
     Reply execute_command_range(const Range& args) {
-        std::string packed;
-        encode_command_range(packed, args);
-        return execute_packed(packed);
+        Reply reply;
+        execute_command_range_into(reply, args);
+        return reply;
     }
     /// Runs one encoded command (see encode_command).
     Reply execute_packed(std::string_view packed);
 
+    /// execute_command() reading the reply into `reply`, whose storage the
+    /// next reply reuses: a caller that keeps one Reply per thread and
+    /// passes it to every command makes no heap allocation per command in
+    /// steady state for replies that are not aggregates (an array's elements
+    /// are built anew each time).
+    /// What still allocates: commands that are not routed by the built-in
+    /// table (the first time the server's COMMAND table is fetched; COMMAND
+    /// GETKEYS for commands with movable keys), commands sent to every
+    /// master (PING, DBSIZE, KEYS...), commands without keys (a list of the
+    /// masters to pick from), more than 16 arguments or 8 keys, and the
+    /// failure paths (redirects, retries, error messages).
+    ///
+    /// Returns `reply`. When it throws, `reply` holds an unspecified value
+    /// (an error reply, for instance). Same thread safety as every method:
+    /// `reply` itself must not be shared by concurrent calls.
+    template <CommandArgument... Args>
+    Reply& execute_command_into(Reply& reply, const Args&... args) {
+        detail::CommandBuffer packed;
+        encode_command(packed.text(), args...);
+        return execute_packed_into(reply, packed.text());
+    }
+    /// execute_command_into() with the arguments in a range.
+    template <std::ranges::forward_range Range>
+        requires CommandArgument<std::ranges::range_value_t<Range>>
+    Reply& execute_command_range_into(Reply& reply, const Range& args) {
+        detail::CommandBuffer packed;
+        encode_command_range(packed.text(), args);
+        return execute_packed_into(reply, packed.text());
+    }
+    /// execute_packed() reading the reply into `reply`, as
+    /// execute_command_into().
+    Reply& execute_packed_into(Reply& reply, std::string_view packed);
+
     // --- strings and counters ------------------------------------------
+    /// GET. Allocates once, for the returned string, when the value is
+    /// longer than std::string's inline capacity.
     [[nodiscard]] std::optional<std::string> get(std::string_view key);
-    /// SET; returns false when a condition (nx/xx) stopped it.
+    /// SET; returns false when a condition (nx/xx) stopped it. No heap
+    /// allocation in steady state.
     bool set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px = std::nullopt,
              bool nx = false, bool xx = false);
     std::int64_t incr(std::string_view key);
@@ -198,8 +260,9 @@ public:
     void flushall();
 
 private:
-    Reply run_on_slot(std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
-                      std::string_view command_name);
+    /// Reads the reply into `out`, reusing its storage.
+    void run_on_slot(Reply& out, std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
+                     std::string_view command_name);
     Reply run_on_all_masters(std::string_view packed, int combine);
     /// The server's COMMAND table, fetched once (nullptr while unavailable).
     std::shared_ptr<const detail::CommandTable> server_commands();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detail/command_routing.hpp"
+#include "rediscluster/client.hpp"
 #include "rediscluster/errors.hpp"
 
 namespace rediscluster::detail {
@@ -213,6 +214,38 @@ TEST(SmallVector, KeepsOrderAcrossTheSpill) {
     for (std::size_t i = 0; i < 4; ++i) values.push_back(i);
     values.push_back(values[3]);  // an inline element, pushed as it spills
     EXPECT_EQ(values, (std::vector<std::size_t>{0, 1, 2, 3, 3}));
+}
+
+// The per-thread buffer RedisCluster encodes commands into, before they
+// are routed.
+TEST(CommandBuffer, ReusesTheThreadsBufferButNotAHugeOne) {
+    const std::string* first = nullptr;
+    {
+        CommandBuffer lease;
+        lease.text().assign(100, 'x');
+        first = &lease.text();
+    }
+    {
+        CommandBuffer lease;
+        EXPECT_EQ(&lease.text(), first);
+        EXPECT_TRUE(lease.text().empty());
+        EXPECT_GE(lease.text().capacity(), 100U);
+        lease.text().assign(std::size_t{1} << 20, 'x');
+    }
+    CommandBuffer lease;
+    EXPECT_LT(lease.text().capacity(), std::size_t{1} << 20);
+}
+
+TEST(CommandBuffer, ALeaseInsideALeaseHasABufferOfItsOwn) {
+    CommandBuffer outer;
+    outer.text() = "*1\r\n$4\r\nPING\r\n";
+    {
+        CommandBuffer inner;
+        EXPECT_NE(&inner.text(), &outer.text());
+        EXPECT_TRUE(inner.text().empty());
+        inner.text() = "*1\r\n$4\r\nTIME\r\n";
+    }
+    EXPECT_EQ(outer.text(), "*1\r\n$4\r\nPING\r\n");
 }
 
 }  // namespace
