@@ -223,6 +223,32 @@ void BM_ClusterExecuteSet(benchmark::State& state) {
 }
 BENCHMARK(BM_ClusterExecuteSet);
 
+// The allocation-free entry point: one Reply reused by every command.
+void BM_ClusterExecuteIntoGet(benchmark::State& state) {
+    const auto port = require_port(state);
+    if (!port) return;
+    auto& rc = cluster(*port);
+    (void)rc.execute_command("SET", kKey, kValue);
+    rediscluster::Reply reply;
+    count_allocations(state, "RedisCluster::execute_command_into GET", [&] {
+        rc.execute_command_into(reply, "GET", kKey);
+        benchmark::DoNotOptimize(reply);
+    });
+}
+BENCHMARK(BM_ClusterExecuteIntoGet);
+
+void BM_ClusterExecuteIntoSet(benchmark::State& state) {
+    const auto port = require_port(state);
+    if (!port) return;
+    auto& rc = cluster(*port);
+    rediscluster::Reply reply;
+    count_allocations(state, "RedisCluster::execute_command_into SET", [&] {
+        rc.execute_command_into(reply, "SET", kKey, kValue);
+        benchmark::DoNotOptimize(reply);
+    });
+}
+BENCHMARK(BM_ClusterExecuteIntoSet);
+
 // The typed methods, which users reach for first.
 void BM_ClusterTypedGet(benchmark::State& state) {
     const auto port = require_port(state);
