@@ -6,6 +6,7 @@
 
 #include "detail/command_routing.hpp"
 #include "detail/command_table.hpp"
+#include "detail/multiplexed_connection.hpp"
 #include "detail/random.hpp"
 #include "detail/retry_policy.hpp"
 #include "detail/small_vector.hpp"
@@ -148,6 +149,7 @@ RedisCluster::RedisCluster(RedisClusterOptions options)
       command_timeout_(options.command_timeout ? options.command_timeout
                                                : connection_pool->options().connection_kwargs.socket_timeout),
       periodic_refresh_interval_(options.periodic_refresh_interval),
+      multiplexer_(options.multiplexed_connections ? std::make_unique<detail::Multiplexer>() : nullptr),
       refresher_([this] { refresh_loop(); }) {}
 
 RedisCluster::~RedisCluster() {
@@ -266,12 +268,12 @@ Reply& RedisCluster::execute_packed_into(Reply& reply, std::string_view packed) 
             throw ClusterCrossSlotError(std::string(args[0]) + " - all keys must map to the same key slot");
         }
     }
-    run_on_slot(reply, packed, slot, route.read_only, args[0]);
+    run_on_slot(reply, packed, slot, route.read_only, args[0], multiplexer_ && !detail::blocks_connection(args));
     return reply;
 }
 
 void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
-                               std::string_view command_name) {
+                               std::string_view command_name, bool shareable) {
     detail::RetryLimits limits;
     limits.cluster_down_retry_attempts = cluster_down_retry_attempts_;
     limits.retry_on_timeout = retry_on_timeout_;
@@ -281,10 +283,17 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
     const auto started = std::chrono::steady_clock::now();
     for (int attempt = 1;; ++attempt) {
         PooledConnection connection;
+        std::shared_ptr<detail::MultiplexedConnection> shared;
         Failure failure{};
         std::exception_ptr error;
         std::optional<HostPort> redirect;
         try {
+            if (shareable && slot && !ask_target && !(read_only && read_from_replicas_)) {
+                shared = multiplexer_->connection_to(*connection_pool, connection_pool->nodes.get_master_node_by_slot(*slot));
+                shared->execute(packed, out);
+                if (out.is_error()) throw_error_reply(out.str(), shared->node().host);
+                return;
+            }
             if (ask_target) {
                 connection = connection_pool->get_connection_by_node(*ask_target);
             } else if (slot) {
@@ -348,7 +357,8 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
         // Any other error (WRONGTYPE, syntax...) propagates: the connection
         // it came on is healthy and goes back to the pool.
 
-        const std::string node = connection ? connection.node().name : std::string("(no connection)");
+        const NodeInfo* used = connection ? &connection.node() : shared ? &shared->node() : nullptr;
+        const std::string node = used != nullptr ? used->name : std::string("(no connection)");
         try {
             std::rethrow_exception(error);
         } catch (const std::exception& e) {
@@ -360,9 +370,11 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
                                                 std::chrono::steady_clock::now() - started);
         }
         const RetryDecision decision = detail::decide_retry(failure, attempt, cluster_down_seen, limits, time_left);
+        // (A shared connection closed itself on an I/O failure.)
         if (decision.close_connection && connection) connection->disconnect();
-        if (decision.mark_node_failed && connection) connection_pool->mark_node_failed(connection.node());
+        if (decision.mark_node_failed && used != nullptr) connection_pool->mark_node_failed(*used);
         connection.release();
+        shared.reset();
         if (redirect) {
             *redirect = connection_pool->options().host_port_remap.apply(*redirect);
         }

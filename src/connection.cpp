@@ -164,6 +164,22 @@ void Connection::read_reply(Reply& out) {
         fail();
         throw;
     }
+    finish_reply(out);
+}
+
+bool Connection::read_buffered_reply(Reply& out) {
+    if (!transport_) return false;
+    try {
+        if (!parser_.next(out)) return false;
+    } catch (...) {
+        fail();
+        throw;
+    }
+    finish_reply(out);
+    return true;
+}
+
+void Connection::finish_reply(Reply& out) {
     if (pending_replies_ > 0) --pending_replies_;
     if (options_.decode_responses && !out.is_error()) {
         detail::decode_reply(out, static_cast<detail::TextEncoding>(encoding_),

@@ -1,11 +1,19 @@
 #include "detail/multiplexed_connection.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "detail/ascii.hpp"
 #include "rediscluster/errors.hpp"
 
 namespace rediscluster::detail {
+
+namespace {
+
+// Replies read in one go, at most: a bound for the list kept on the stack.
+constexpr std::size_t kMaxBatch = 64;
+
+}  // namespace
 
 MultiplexedConnection::MultiplexedConnection(PooledConnection connection)
     : node_(connection.node()), connection_(std::move(connection)) {}
@@ -34,6 +42,7 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
 
 void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock) {
     io_turn_taken_ = true;
+    std::array<Waiter*, kMaxBatch> batch{};
     while (!mine.done) {
         if (outgoing_count_ > 0) {
             // Everything queued leaves in one write; its waiters are now
@@ -54,22 +63,29 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
             }
             lock.lock();
         }
-        // The oldest written command's reply comes next; its waiter cannot
-        // leave before it is done, so its Reply is ours to fill unlocked.
-        Waiter* front = waiters_.front();
+        // The oldest written commands' replies come next, in order; their
+        // waiters cannot leave before they are done, so their Replies are
+        // ours to fill without the lock. One read often brings several.
+        const std::size_t expected = std::min(written_waiters_, kMaxBatch);
+        std::copy_n(waiters_.begin(), expected, batch.begin());
         lock.unlock();
+        std::size_t arrived = 0;
         try {
-            connection_->read_reply(*front->reply);
+            connection_->read_reply(*batch[0]->reply);
+            arrived = 1;
+            while (arrived < expected && connection_->read_buffered_reply(*batch[arrived]->reply)) ++arrived;
         } catch (...) {
             lock.lock();
             fail_all(std::current_exception());
             break;
         }
         lock.lock();
-        waiters_.pop_front();
-        --written_waiters_;
-        front->done = true;
-        if (front != &mine) front->wake.notify_one();
+        waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(arrived));
+        written_waiters_ -= arrived;
+        for (std::size_t i = 0; i < arrived; ++i) {
+            batch[i]->done = true;
+            if (batch[i] != &mine) batch[i]->wake.notify_one();
+        }
     }
     io_turn_taken_ = false;
     // The oldest waiter left has the next reply coming: it takes the turn.

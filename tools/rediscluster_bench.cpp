@@ -50,6 +50,7 @@ rediscluster::RedisClusterOptions client_options(const BenchOptions& options) {
             break;
         case PoolChoice::readonly: result.readonly_mode = true; break;
         case PoolChoice::replicas: result.read_from_replicas = true; break;
+        case PoolChoice::multiplexed: result.multiplexed_connections = true; break;
     }
     return result;
 }

@@ -39,6 +39,7 @@ namespace rediscluster {
 namespace detail {
 class CommandTable;
 struct CommandRoute;
+class Multiplexer;
 
 /// Lends the calling thread's command buffer for one command: encoding
 /// into it reuses the capacity earlier commands left, so a command does not
@@ -106,6 +107,15 @@ struct RedisClusterOptions {
     /// and new nodes. Each wait varies by ±10 % so many clients do not ask
     /// at the same moment. Zero: only when commands see a change. Default 10 s.
     std::chrono::milliseconds periodic_refresh_interval = std::chrono::seconds(10);
+    /// Commands for a master share one connection to it across all
+    /// threads: commands that arrive together are written together and
+    /// their replies read together, so many threads cost the client and the
+    /// servers far fewer system calls. Blocking commands (BLPOP, XREAD
+    /// BLOCK, WAIT...), ASK redirects, keyless commands and replica reads
+    /// keep using pooled connections. A failure of the shared connection
+    /// fails the commands in flight on it (those not yet sent are retried).
+    /// Default off.
+    bool multiplexed_connections = false;
 };
 
 /// A Redis Cluster client.
@@ -261,8 +271,9 @@ public:
 
 private:
     /// Reads the reply into `out`, reusing its storage.
+    /// `shareable`: the command may go over a multiplexed connection.
     void run_on_slot(Reply& out, std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
-                     std::string_view command_name);
+                     std::string_view command_name, bool shareable = false);
     Reply run_on_all_masters(std::string_view packed, int combine);
     /// The server's COMMAND table, fetched once (nullptr while unavailable).
     std::shared_ptr<const detail::CommandTable> server_commands();
@@ -274,6 +285,7 @@ private:
     bool retry_on_timeout_;
     std::optional<std::chrono::milliseconds> command_timeout_;
     std::chrono::milliseconds periodic_refresh_interval_;
+    std::unique_ptr<detail::Multiplexer> multiplexer_;  // with multiplexed_connections only
 
     // Background re-discovery: requests coalesce, runs are spaced out.
     std::mutex refresh_mutex_;

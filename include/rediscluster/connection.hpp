@@ -160,6 +160,9 @@ public:
     /// Reads the next reply as it is, error replies included (as values of
     /// type Error), into `out`, reusing its storage.
     void read_reply(Reply& out);
+    /// read_reply() if a whole reply has already arrived; false (without
+    /// waiting) when not.
+    bool read_buffered_reply(Reply& out);
     /// Reads `count` replies in order; error replies are returned as values,
     /// so one failed command does not hide the others' replies.
     [[nodiscard]] std::vector<Reply> read_responses(std::size_t count);
@@ -204,6 +207,7 @@ protected:
 
 private:
     void fail() noexcept;
+    void finish_reply(Reply& out);
 
     ConnectionOptions options_;
     std::string endpoint_;

@@ -11,8 +11,9 @@
 //    the queue of waiters, in the same critical section: queue order is
 //    write order, which is reply order.
 //  - One caller at a time holds the I/O turn. It writes everything queued,
-//    reads one reply, hands it to the oldest waiter, and repeats until its
-//    own reply has come; then it passes the turn to the oldest waiter left.
+//    reads the replies that have arrived (at least one), hands them to the
+//    oldest waiters, and repeats until its own reply has come; then it
+//    passes the turn to the oldest waiter left.
 //    A single thread does all the I/O of its turn, so the connection (and
 //    a TLS session, which allows no concurrent read and write) is never
 //    used by two threads at once.

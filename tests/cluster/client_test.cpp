@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <thread>
@@ -210,6 +211,37 @@ TEST(RedisCluster, SharedPoolFromTheCaller) {
     EXPECT_EQ(rc.connection_pool, pool);
     EXPECT_TRUE(rc.set("shared-pool", "1"));
     EXPECT_EQ(rc.get("shared-pool"), "1");
+}
+
+TEST(RedisCluster, MultiplexedConnectionsShareOneConnectionPerMasterButNotForBlockingCommands) {
+    auto options = options_for(test::plain_port());
+    options.multiplexed_connections = true;
+    RedisCluster rc(options);
+    const std::string list = "{mux}:list";
+    const std::string key = "{mux}:key";
+    (void)rc.del(list);
+    ASSERT_TRUE(rc.set(key, "shared"));
+    // A BLPOP waiting on the same master must not hold up the others.
+    std::thread blocked([&] { (void)rc.execute_command("BLPOP", list, 2); });
+    std::this_thread::sleep_for(100ms);
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<std::thread> readers;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 8; ++t) {
+        readers.emplace_back([&] {
+            for (int i = 0; i < 200; ++i) {
+                if (rc.get(key) != "shared") ++wrong;
+            }
+        });
+    }
+    for (auto& reader : readers) reader.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    EXPECT_EQ(wrong.load(), 0);
+    (void)rc.rpush(list, "wake");
+    blocked.join();
+    // One shared connection to the key's master, one pooled for the BLPOP.
+    const auto master = rc.connection_pool->get_master_node_by_slot(key_slot(key));
+    EXPECT_EQ(rc.connection_pool->created_connections(master), 2u);
 }
 
 TEST(RedisClusterTopology, FollowsAManualFailoverWithoutAnError) {

@@ -48,8 +48,9 @@ TEST(MultiplexedConnection, ManyThreadsShareOneConnectionAndEachGetsItsOwnReply)
     });
     auto pool = pool_for(node.port());
     MultiplexedConnection shared(pool->get_connection_by_node(make_node("127.0.0.1", node.port(), "master")));
-    constexpr int kThreads = 8;
-    constexpr int kCommands = 500;
+    // Enough turns changing hands that a lost wake-up would hang the test.
+    constexpr int kThreads = 16;
+    constexpr int kCommands = 2000;
     std::atomic<int> wrong{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {

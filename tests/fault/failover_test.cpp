@@ -45,9 +45,24 @@ struct WriteReadLoad {
     }
 };
 
-TEST(FaultFailover, PlannedFailoverUnderLoadReachesNoCallerAndLosesNothing) {
+// Each scenario runs with pooled connections (one per thread and node) and
+// with multiplexed ones (one per node, shared by all threads).
+class FaultFailover : public ::testing::TestWithParam<bool> {
+protected:
+    RedisClusterOptions options_for(const FaultCluster& cluster, std::chrono::milliseconds socket_timeout) const {
+        auto options = fault_client_options(cluster, socket_timeout);
+        options.multiplexed_connections = GetParam();
+        return options;
+    }
+    std::string mode() const { return GetParam() ? ", multiplexed" : ""; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Connections, FaultFailover, ::testing::Bool(),
+                         [](const auto& parameter) { return parameter.param ? "Multiplexed" : "Pooled"; });
+
+TEST_P(FaultFailover, PlannedFailoverUnderLoadReachesNoCallerAndLosesNothing) {
     FaultCluster cluster;
-    RedisCluster rc(fault_client_options(cluster, 2s));
+    RedisCluster rc(options_for(cluster, 2s));
     const auto master = cluster.port(0);
     const auto replicas = cluster.replicas_of(master, cluster.port(1));
     ASSERT_FALSE(replicas.empty());
@@ -77,17 +92,17 @@ TEST(FaultFailover, PlannedFailoverUnderLoadReachesNoCallerAndLosesNothing) {
     const auto created = rc.connection_pool->created_connections();
     EXPECT_TRUE(pool_matches_servers(*rc.connection_pool, cluster.ports(), seen))
         << "pool " << rc.connection_pool->created_connections() << ", servers " << seen;
-    report("planned failover (CLUSTER FAILOVER)",
+    report("planned failover (CLUSTER FAILOVER)" + mode(),
            std::to_string(kThreads) + " threads SET+GET, " + std::to_string(summary.operations) + " ops",
            std::to_string(summary.errors) + " errors, " + std::to_string(lost.size()) + " writes lost",
            "promoted after " + millis(promoted_at - failover_at) + "; max call " + millis(summary.max_duration),
            std::to_string(created) + " in pool = " + std::to_string(seen) + " on servers");
 }
 
-TEST(FaultFailover, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
+TEST_P(FaultFailover, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
     constexpr auto kSocketTimeout = 1s;
     FaultCluster cluster;
-    RedisCluster rc(fault_client_options(cluster, kSocketTimeout));
+    RedisCluster rc(options_for(cluster, kSocketTimeout));
     const auto master = cluster.port(0);
     const auto replicas = cluster.replicas_of(master, cluster.port(1));
     ASSERT_FALSE(replicas.empty());
@@ -136,7 +151,7 @@ TEST(FaultFailover, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
     // have reached its replica (replication is asynchronous): reported, not
     // judged; that is the cluster's guarantee, not the client's.
     const auto lost = work.lost(rc);
-    report("master killed (SIGKILL)",
+    report("master killed (SIGKILL)" + mode(),
            std::to_string(kThreads) + " threads SET+GET, " + std::to_string(summary.operations) + " ops",
            std::to_string(summary.errors) + " errors, all between the kill and " + millis(after_promotion) +
                " after the promotion; " + std::to_string(lost.size()) + " acknowledged writes lost by the cluster",

@@ -28,7 +28,8 @@ Usage: rediscluster-bench [options]
   --threads N             client threads (default 1)
   --ops N                 operations, all threads together (default 100000)
   --duration SECONDS      run for this long instead of --ops
-  --pool P                default, blocking, readonly or replicas (default default)
+  --pool P                default, blocking, readonly, replicas or multiplexed
+                          (default default)
   --max-connections N     connection cap passed to the pool
   --no-fill               do not write the keys before get and mix
   --quiet                 no progress line on stderr
@@ -95,8 +96,9 @@ PoolChoice parse_pool(std::string_view flag, std::string_view text) {
     if (text == "blocking") return PoolChoice::blocking;
     if (text == "readonly") return PoolChoice::readonly;
     if (text == "replicas") return PoolChoice::replicas;
-    throw UsageError(std::string(flag) + " needs default, blocking, readonly or replicas, not '" + std::string(text) +
-                     "'");
+    if (text == "multiplexed") return PoolChoice::multiplexed;
+    throw UsageError(std::string(flag) + " needs default, blocking, readonly, replicas or multiplexed, not '" +
+                     std::string(text) + "'");
 }
 
 // Flags that make sense only together, checked once everything is read.
@@ -205,6 +207,7 @@ std::string_view to_string(PoolChoice pool) noexcept {
         case PoolChoice::blocking: return "blocking";
         case PoolChoice::readonly: return "readonly";
         case PoolChoice::replicas: return "replicas";
+        case PoolChoice::multiplexed: return "multiplexed";
     }
     return "?";
 }

@@ -21,6 +21,7 @@ enum class PoolChoice {
     blocking,      // ClusterBlockingConnectionPool, given as connection_pool
     readonly,      // readonly_mode: READONLY connections, reads still on masters
     replicas,      // read_from_replicas: reads on replicas, writes on masters
+    multiplexed,   // multiplexed_connections: one shared connection per master
 };
 
 enum class OutputFormat { text, json, csv };

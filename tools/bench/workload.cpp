@@ -63,9 +63,9 @@ private:
     std::uint64_t state_;
 };
 
-// One thread's SET and GET, encoded into a buffer it keeps, so that the
-// tool itself allocates nothing per command (execute_packed takes the
-// encoded command as it is).
+// One thread's SET and GET, encoded into a buffer it keeps and answered into
+// a Reply it keeps, so that a command allocates nothing in the tool or the
+// library (execute_packed_into takes the encoded command as it is).
 class CommandRunner {
 public:
     CommandRunner(rediscluster::RedisCluster& client, std::string_view value) : client_(client), value_(value) {
@@ -75,19 +75,20 @@ public:
     void set(std::string_view key) {
         packed_.clear();
         rediscluster::encode_command(packed_, "SET", key, value_);
-        (void)client_.execute_packed(packed_);
+        (void)client_.execute_packed_into(reply_, packed_);
     }
     /// True when the key existed.
     bool get(std::string_view key) {
         packed_.clear();
         rediscluster::encode_command(packed_, "GET", key);
-        return !client_.execute_packed(packed_).is_null();
+        return !client_.execute_packed_into(reply_, packed_).is_null();
     }
 
 private:
     rediscluster::RedisCluster& client_;
     std::string_view value_;
     std::string packed_;
+    rediscluster::Reply reply_;
 };
 
 void note_error(ErrorTally& tally, const std::exception& error) {
