@@ -30,20 +30,29 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
     outgoing_.append(packed);
     ++outgoing_count_;
     waiters_.push_back(&mine);
-    while (!mine.done) {
+    for (;;) {
+        if (mine.state.load() == Waiter::done) break;
         if (!io_turn_taken_) {
             run_io_turn(mine, lock);
-        } else {
-            mine.wake.wait(lock);
+            continue;
         }
+        // Someone else holds the turn: sleep until our reply comes or the
+        // turn is offered to us. A completion may land at any moment (it is
+        // made outside the lock), so only an offer is ever withdrawn.
+        (void)mine.state.exchange(Waiter::offered_turn, Waiter::waiting);
+        lock.unlock();
+        mine.state.wait_while(Waiter::waiting);
+        if (mine.state.load() == Waiter::done) break;
+        lock.lock();
     }
+    if (lock.owns_lock()) lock.unlock();
     if (mine.error) std::rethrow_exception(mine.error);
 }
 
 void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock) {
     io_turn_taken_ = true;
     std::array<Waiter*, kMaxBatch> batch{};
-    while (!mine.done) {
+    while (mine.state.load() != Waiter::done) {
         if (outgoing_count_ > 0) {
             // Everything queued leaves in one write; its waiters are now
             // the written ones (they follow those already written).
@@ -82,14 +91,16 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         lock.lock();
         waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(arrived));
         written_waiters_ -= arrived;
-        for (std::size_t i = 0; i < arrived; ++i) {
-            batch[i]->done = true;
-            if (batch[i] != &mine) batch[i]->wake.notify_one();
-        }
+        // Woken outside the lock: nobody else refers to them any more, and
+        // a woken waiter does not need the lock to return.
+        lock.unlock();
+        for (std::size_t i = 0; i < arrived; ++i) batch[i]->state.set_and_wake(Waiter::done);
+        lock.lock();
     }
     io_turn_taken_ = false;
-    // The oldest waiter left has the next reply coming: it takes the turn.
-    if (!waiters_.empty()) waiters_.front()->wake.notify_one();
+    // The oldest waiter left has the next reply coming: offer it the turn
+    // (it cannot leave before it is done, so touching it here is safe).
+    if (!waiters_.empty()) (void)waiters_.front()->state.exchange_and_wake(Waiter::waiting, Waiter::offered_turn);
 }
 
 void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
@@ -104,8 +115,7 @@ void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
         ConnectionError("The shared connection to " + node_.name + " failed before the command was sent: " + what));
     for (Waiter* waiter : waiters_) {
         waiter->error = waiter->written ? error : unsent;
-        waiter->done = true;
-        waiter->wake.notify_one();
+        waiter->state.set_and_wake(Waiter::done);
     }
     waiters_.clear();
     written_waiters_ = 0;

@@ -17,6 +17,9 @@
 //    A single thread does all the I/O of its turn, so the connection (and
 //    a TLS session, which allows no concurrent read and write) is never
 //    used by two threads at once.
+//  - A waiter sleeps on a futex word of its own, not on the mutex: handing
+//    it its reply costs one wake-up, done outside the lock, and it returns
+//    without touching the mutex again.
 //  - An I/O failure fails every waiter: those whose commands were written
 //    get the failure itself (their commands may have run); those still
 //    queued get a ConnectionError (theirs never left, so they may be
@@ -24,7 +27,6 @@
 //    and the object refuses new commands: the owner makes a new one.
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
@@ -36,6 +38,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "detail/wake_flag.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 
@@ -59,14 +62,15 @@ public:
 
 private:
     struct Waiter {
+        enum State : std::uint32_t { waiting, offered_turn, done };
         Reply* reply = nullptr;
-        std::condition_variable wake;
-        bool done = false;
+        WakeFlag state{waiting};
         bool written = false;
         std::exception_ptr error;
     };
 
-    // Runs the I/O turn until `mine` is done. Called with the lock held.
+    // Runs the I/O turn until `mine` is done. Called and returns with the
+    // lock held.
     void run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock);
     // Fails every waiter and closes the connection. Lock held.
     void fail_all(const std::exception_ptr& error);

@@ -253,15 +253,19 @@ void FakeNode::start_steps(Connection& connection) {
         const FakeStep& step = (*connection.script)[connection.step];
         if (step.action == FakeStep::Action::expect) return;
         ++connection.step;
-        switch (step.action) {
-            case FakeStep::Action::close: connection.close(); break;
-            case FakeStep::Action::send_then_close:
-                send_bytes(connection, step.bytes);
-                connection.close();
-                break;
-            case FakeStep::Action::hang: connection.hanging = true; break;
-            case FakeStep::Action::expect: break;
-        }
+        carry_out(connection, step);
+    }
+}
+
+void FakeNode::carry_out(Connection& connection, const FakeStep& step) {
+    switch (step.action) {
+        case FakeStep::Action::expect: send_bytes(connection, step.bytes); break;  // the answer to a command
+        case FakeStep::Action::close: connection.close(); break;
+        case FakeStep::Action::send_then_close:
+            send_bytes(connection, step.bytes);
+            connection.close();
+            break;
+        case FakeStep::Action::hang: connection.hanging = true; break;
     }
 }
 
@@ -317,16 +321,7 @@ void FakeNode::on_command(Connection& connection, std::vector<std::string> args)
     }
     changed_.notify_all();
     if (responder_) {
-        const FakeStep step = responder_(received);
-        switch (step.action) {
-            case FakeStep::Action::expect: send_bytes(connection, step.bytes); break;
-            case FakeStep::Action::close: connection.close(); break;
-            case FakeStep::Action::send_then_close:
-                send_bytes(connection, step.bytes);
-                connection.close();
-                break;
-            case FakeStep::Action::hang: connection.hanging = true; break;
-        }
+        carry_out(connection, responder_(received));
         return;
     }
     if (connection.script_done()) {

@@ -132,6 +132,8 @@ private:
     void on_readable(Connection& connection);
     void on_command(Connection& connection, std::vector<std::string> args);
     void send_bytes(Connection& connection, std::string_view bytes);
+    // Does what `step` says, at once (an expect step: sends its answer).
+    void carry_out(Connection& connection, const FakeStep& step);
     void problem(std::string text);
 
     std::vector<FakeScript> scripts_;

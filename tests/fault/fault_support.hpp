@@ -76,19 +76,6 @@ inline std::int64_t connections_seen(const std::vector<std::uint16_t>& live) {
     return total;
 }
 
-/// Whether the pool's count of live connections matches what the live
-/// servers see, within a few seconds (closed sockets take a moment to be
-/// noticed, and a background discovery may hold one for a moment).
-inline bool pool_matches_servers(const ClusterConnectionPool& pool, const std::vector<std::uint16_t>& live,
-                                 std::int64_t& seen) {
-    return eventually(
-        [&] {
-            seen = connections_seen(live);
-            return seen == static_cast<std::int64_t>(pool.created_connections());
-        },
-        std::chrono::seconds(5));
-}
-
 /// Per node: connections in the pool, and as the server sees them.
 inline std::string connection_breakdown(const ClusterConnectionPool& pool, const std::vector<std::uint16_t>& ports) {
     std::string text;
@@ -98,6 +85,24 @@ inline std::string connection_breakdown(const ClusterConnectionPool& pool, const
                 std::to_string(named_connections(port)) + ";";
     }
     return text;
+}
+
+/// Expects the pool's count of live connections to match what the live
+/// servers list, within a few seconds (closed sockets take a moment to be
+/// noticed, and a background discovery may hold one for a moment); returns
+/// the servers' count.
+inline std::int64_t expect_pool_matches_servers(const ClusterConnectionPool& pool,
+                                                const std::vector<std::uint16_t>& live) {
+    std::int64_t seen = 0;
+    const bool matched = eventually(
+        [&] {
+            seen = connections_seen(live);
+            return seen == static_cast<std::int64_t>(pool.created_connections());
+        },
+        std::chrono::seconds(5));
+    EXPECT_TRUE(matched) << "pool " << pool.created_connections() << ", servers " << seen
+                         << connection_breakdown(pool, live);
+    return seen;
 }
 
 /// One row of the fault table, on stdout and as a test property.

@@ -58,10 +58,8 @@ TEST(FaultRestart, AReplicaRestartedOnItsPortGetsItsReadsBack) {
     const auto summary = summarize(records);
     EXPECT_EQ(summary.errors, 0u) << summary.first_error_text;
     EXPECT_LE(summary.max_duration, 1500ms) << millis(summary.max_duration);
-    std::int64_t seen = 0;
     const auto created = rc.connection_pool->created_connections();
-    EXPECT_TRUE(pool_matches_servers(*rc.connection_pool, cluster.ports(), seen))
-        << "pool " << created << ", servers " << seen << connection_breakdown(*rc.connection_pool, cluster.ports());
+    const auto seen = expect_pool_matches_servers(*rc.connection_pool, cluster.ports());
     report("replica restarted on its port (read_from_replicas)",
            "8 threads SET + replica GET, " + std::to_string(summary.operations) + " ops",
            std::to_string(summary.errors) + " errors (reads went to the master meanwhile)",
@@ -115,10 +113,8 @@ TEST(FaultRestart, AKilledMasterComesBackAsReplicaAndTakesOverAgain) {
     EXPECT_GT(command_calls(master, "set"), sets_at_takeover + 100);
     EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(0).port, master);
 
-    std::int64_t seen = 0;
     const auto created = rc.connection_pool->created_connections();
-    EXPECT_TRUE(pool_matches_servers(*rc.connection_pool, cluster.ports(), seen))
-        << "pool " << created << ", servers " << seen << connection_breakdown(*rc.connection_pool, cluster.ports());
+    const auto seen = expect_pool_matches_servers(*rc.connection_pool, cluster.ports());
     report("master killed, back as replica, takes over again",
            "16 threads SET+GET, " + std::to_string(summary.operations) + " ops",
            std::to_string(summary.errors) + " errors, all in the kill's window; 0 across the restart and the failover back",
