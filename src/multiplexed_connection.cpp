@@ -103,6 +103,31 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
     if (!waiters_.empty()) (void)waiters_.front()->state.exchange_and_wake(Waiter::waiting, Waiter::offered_turn);
 }
 
+namespace {
+
+// A new exception of the same kind and message as `error`, for one waiter:
+// waiters rethrow on their own threads, and an exception object must not be
+// shared by threads that may catch it, read it and free it at once.
+std::exception_ptr own_copy(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const TimeoutError& e) {
+        return std::make_exception_ptr(TimeoutError(e.what()));
+    } catch (const IncompleteReplyError& e) {
+        return std::make_exception_ptr(IncompleteReplyError(e.what()));
+    } catch (const ProtocolError& e) {
+        return std::make_exception_ptr(ProtocolError(e.what()));
+    } catch (const ConnectionError& e) {
+        return std::make_exception_ptr(ConnectionError(e.what()));
+    } catch (const std::exception& e) {
+        return std::make_exception_ptr(ConnectionError(e.what()));
+    } catch (...) {
+        return std::make_exception_ptr(ConnectionError("unknown error"));
+    }
+}
+
+}  // namespace
+
 void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
     std::string what = "unknown error";
     try {
@@ -111,10 +136,10 @@ void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
         what = e.what();
     } catch (...) {
     }
-    const auto unsent = std::make_exception_ptr(
-        ConnectionError("The shared connection to " + node_.name + " failed before the command was sent: " + what));
+    const std::string unsent =
+        "The shared connection to " + node_.name + " failed before the command was sent: " + what;
     for (Waiter* waiter : waiters_) {
-        waiter->error = waiter->written ? error : unsent;
+        waiter->error = waiter->written ? own_copy(error) : std::make_exception_ptr(ConnectionError(unsent));
         waiter->state.set_and_wake(Waiter::done);
     }
     waiters_.clear();
