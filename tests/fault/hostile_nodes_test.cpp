@@ -179,7 +179,9 @@ TEST(FaultHostileNode, MovedToAnUnknownNodeIsFollowed) {
     });
     RedisCluster rc(options_for(hostile.port()));
     EXPECT_EQ(rc.get("bad"), "from elsewhere");
-    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(key_slot("bad")).port, elsewhere.port());
+    EXPECT_EQ(elsewhere.bad_gets(), 1u);
+    // (The slot map is not checked: the refresh the MOVED starts asks the
+    // hostile node, whose CLUSTER SLOTS keeps every slot for itself.)
 }
 
 TEST(FaultHostileNode, MovedToAnUnreachableAddressFailsWithinTheBudgetAndLeavesNoConnection) {
