@@ -240,11 +240,12 @@ void FakeNode::serve() {
         }
         std::erase_if(connections, [](const auto& connection) { return !connection->open(); });
     }
-    for (auto& connection : connections) connection->close();
-    // Refuse new connections too: a client must never reach a listener
-    // that nobody serves any more (it would wait for an answer forever).
+    // Refuse new connections first: a client must never reach a listener
+    // that nobody serves any more (it would wait for an answer forever), and
+    // a client that sees its connection closed must find the port closed.
     ::close(listener_);
     listener_ = -1;
+    for (auto& connection : connections) connection->close();
 }
 
 void FakeNode::start_steps(Connection& connection) {
