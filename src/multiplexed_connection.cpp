@@ -27,11 +27,12 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
     if (broken_) {
         throw ConnectionError("The shared connection to " + node_.name + " is closed");
     }
+    mine.bit = WakeChannel::bit_for(next_sequence_++);
     outgoing_.append(packed);
     ++outgoing_count_;
     waiters_.push_back(&mine);
     for (;;) {
-        if (mine.state.load() == Waiter::done) break;
+        if (mine.state.load(std::memory_order_acquire) == Waiter::done) break;
         if (!io_turn_taken_) {
             run_io_turn(mine, lock);
             continue;
@@ -39,10 +40,15 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
         // Someone else holds the turn: sleep until our reply comes or the
         // turn is offered to us. A completion may land at any moment (it is
         // made outside the lock), so only an offer is ever withdrawn.
-        (void)mine.state.exchange(Waiter::offered_turn, Waiter::waiting);
+        std::uint32_t offered = Waiter::offered_turn;
+        (void)mine.state.compare_exchange_strong(offered, Waiter::waiting, std::memory_order_acq_rel);
         lock.unlock();
-        mine.state.wait_while(Waiter::waiting);
-        if (mine.state.load() == Waiter::done) break;
+        for (;;) {
+            const std::uint32_t seen = wakes_.generation();
+            if (mine.state.load(std::memory_order_acquire) != Waiter::waiting) break;
+            wakes_.wait(seen, mine.bit);
+        }
+        if (mine.state.load(std::memory_order_acquire) == Waiter::done) break;
         lock.lock();
     }
     if (lock.owns_lock()) lock.unlock();
@@ -91,16 +97,29 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         lock.lock();
         waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(arrived));
         written_waiters_ -= arrived;
-        // Woken outside the lock: nobody else refers to them any more, and
-        // a woken waiter does not need the lock to return.
+        // Woken outside the lock, all with one call: nobody else refers to
+        // them any more, and a woken waiter does not need the lock to
+        // return. A waiter may be gone as soon as it is marked done, so its
+        // bit is read before.
         lock.unlock();
-        for (std::size_t i = 0; i < arrived; ++i) batch[i]->state.set_and_wake(Waiter::done);
+        std::uint32_t bits = 0;
+        for (std::size_t i = 0; i < arrived; ++i) {
+            bits |= batch[i]->bit;
+            batch[i]->state.store(Waiter::done, std::memory_order_release);
+        }
+        wakes_.advance_and_wake(bits);
         lock.lock();
     }
     io_turn_taken_ = false;
     // The oldest waiter left has the next reply coming: offer it the turn
     // (it cannot leave before it is done, so touching it here is safe).
-    if (!waiters_.empty()) (void)waiters_.front()->state.exchange_and_wake(Waiter::waiting, Waiter::offered_turn);
+    if (!waiters_.empty()) {
+        Waiter& next = *waiters_.front();
+        std::uint32_t waiting = Waiter::waiting;
+        if (next.state.compare_exchange_strong(waiting, Waiter::offered_turn, std::memory_order_acq_rel)) {
+            wakes_.advance_and_wake(next.bit);
+        }
+    }
 }
 
 namespace {
@@ -138,10 +157,13 @@ void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
     }
     const std::string unsent =
         "The shared connection to " + node_.name + " failed before the command was sent: " + what;
+    std::uint32_t bits = 0;
     for (Waiter* waiter : waiters_) {
         waiter->error = waiter->written ? own_copy(error) : std::make_exception_ptr(ConnectionError(unsent));
-        waiter->state.set_and_wake(Waiter::done);
+        bits |= waiter->bit;
+        waiter->state.store(Waiter::done, std::memory_order_release);
     }
+    wakes_.advance_and_wake(bits);
     waiters_.clear();
     written_waiters_ = 0;
     outgoing_.clear();

@@ -17,9 +17,10 @@
 //    A single thread does all the I/O of its turn, so the connection (and
 //    a TLS session, which allows no concurrent read and write) is never
 //    used by two threads at once.
-//  - A waiter sleeps on a futex word of its own, not on the mutex: handing
-//    it its reply costs one wake-up, done outside the lock, and it returns
-//    without touching the mutex again.
+//  - Waiters sleep on the connection's futex word, each under a bit of its
+//    own, not on the mutex: the replies of one read are handed over with a
+//    single wake-up call for all their waiters, made outside the lock, and
+//    a waiter returns without touching the mutex again.
 //  - An I/O failure fails every waiter: those whose commands were written
 //    get the failure itself (their commands may have run); those still
 //    queued get a ConnectionError (theirs never left, so they may be
@@ -38,7 +39,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "detail/wake_flag.hpp"
+#include "detail/wake_channel.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 
@@ -64,7 +65,8 @@ private:
     struct Waiter {
         enum State : std::uint32_t { waiting, offered_turn, done };
         Reply* reply = nullptr;
-        WakeFlag state{waiting};
+        std::atomic<std::uint32_t> state{waiting};
+        std::uint32_t bit = 0;  // its bit on wakes_
         bool written = false;
         std::exception_ptr error;
     };
@@ -85,6 +87,8 @@ private:
     std::size_t written_waiters_ = 0;
     bool io_turn_taken_ = false;
     std::atomic<bool> broken_{false};  // written under mutex_, read without
+    std::uint64_t next_sequence_ = 0;  // numbers the waiters, for their bits
+    WakeChannel wakes_;
 };
 
 /// The shared connections of one client, one per node. Thread-safe.
