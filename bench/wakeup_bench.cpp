@@ -1,7 +1,7 @@
 // What it costs this machine to wake a sleeping thread: two threads hand a
-// turn back and forth through the futex word the multiplexed connections
-// use (src/detail/wake_flag.hpp), on one CPU, on two CPUs, and wherever
-// the scheduler puts them.
+// turn back and forth through the futex channel the multiplexed connections
+// sleep on (src/detail/wake_channel.hpp), on one CPU, on two CPUs, and
+// wherever the scheduler puts them.
 //
 // Every command of a blocking client ends in such a wake-up (the client
 // thread sleeps in recv() or on a futex until its reply comes), so this
@@ -16,15 +16,16 @@
 #include <sched.h>
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <thread>
 
-#include "detail/wake_flag.hpp"
+#include "detail/wake_channel.hpp"
 
 namespace {
 
-using rediscluster::detail::WakeFlag;
+using rediscluster::detail::WakeChannel;
 
 constexpr std::uint32_t kStop = 0xffffffffU;
 
@@ -50,35 +51,51 @@ private:
     bool pinned_ = false;
 };
 
-// One round trip: this thread makes the value odd and sleeps; the partner
-// wakes, makes it even again and wakes this thread.
+// Sleeps on `channel` under `bit` until `turn` is no longer `value`.
+void sleep_while(const std::atomic<std::uint32_t>& turn, std::uint32_t value, WakeChannel& channel,
+                 std::uint32_t bit) {
+    for (;;) {
+        const std::uint32_t seen = channel.generation();
+        if (turn.load(std::memory_order_acquire) != value) return;
+        channel.wait(seen, bit);
+    }
+}
+
+// One round trip: this thread makes the turn odd, wakes the partner and
+// sleeps; the partner makes it even again and wakes this thread.
 void wake_round_trip(benchmark::State& state, std::optional<int> main_cpu, std::optional<int> partner_cpu) {
     if ((main_cpu && *main_cpu >= static_cast<int>(std::thread::hardware_concurrency())) ||
         (partner_cpu && *partner_cpu >= static_cast<int>(std::thread::hardware_concurrency()))) {
         state.SkipWithError("this machine has too few CPUs for this placement");
         return;
     }
-    WakeFlag turn(0);
+    constexpr std::uint32_t kMainBit = WakeChannel::bit_for(0);
+    constexpr std::uint32_t kPartnerBit = WakeChannel::bit_for(1);
+    std::atomic<std::uint32_t> turn{0};
+    WakeChannel channel;
     std::thread partner([&] {
         PinnedTo pin(partner_cpu);
         std::uint32_t mine = 0;
         for (;;) {
-            turn.wait_while(mine);
-            const std::uint32_t value = turn.load();
+            sleep_while(turn, mine, channel, kPartnerBit);
+            const std::uint32_t value = turn.load(std::memory_order_acquire);
             if (value == kStop) return;
             mine = value + 1;
-            turn.set_and_wake(mine);
+            turn.store(mine, std::memory_order_release);
+            channel.advance_and_wake(kMainBit);
         }
     });
     PinnedTo pin(main_cpu);
     std::uint32_t value = 0;
     for (auto _ : state) {
         ++value;
-        turn.set_and_wake(value);
-        turn.wait_while(value);
-        value = turn.load();
+        turn.store(value, std::memory_order_release);
+        channel.advance_and_wake(kPartnerBit);
+        sleep_while(turn, value, channel, kMainBit);
+        value = turn.load(std::memory_order_acquire);
     }
-    turn.set_and_wake(kStop);
+    turn.store(kStop, std::memory_order_release);
+    channel.advance_and_wake(kPartnerBit);
     partner.join();
 }
 
