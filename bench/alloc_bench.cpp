@@ -8,7 +8,7 @@
 //
 // Needs a live cluster: RC_BENCH_PORT is the port of one of its nodes on
 // 127.0.0.1, e.g.
-//   scripts/local-cluster start --base-port 7700 --dir /tmp/microbench-cluster
+//   scripts/local-cluster start --base-port 7700 --dir /tmp/bench-cluster
 //   RC_BENCH_PORT=7700 build/bench/alloc_bench
 //
 // RC_ALLOC_TRACE=N prints, for N commands of each benchmark after the
