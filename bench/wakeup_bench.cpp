@@ -51,16 +51,6 @@ private:
     bool pinned_ = false;
 };
 
-// Sleeps on `channel` under `bit` until `turn` is no longer `value`.
-void sleep_while(const std::atomic<std::uint32_t>& turn, std::uint32_t value, WakeChannel& channel,
-                 std::uint32_t bit) {
-    for (;;) {
-        const std::uint32_t seen = channel.generation();
-        if (turn.load(std::memory_order_acquire) != value) return;
-        channel.wait(seen, bit);
-    }
-}
-
 // One round trip: this thread makes the turn odd, wakes the partner and
 // sleeps; the partner makes it even again and wakes this thread.
 void wake_round_trip(benchmark::State& state, std::optional<int> main_cpu, std::optional<int> partner_cpu) {
@@ -77,7 +67,7 @@ void wake_round_trip(benchmark::State& state, std::optional<int> main_cpu, std::
         PinnedTo pin(partner_cpu);
         std::uint32_t mine = 0;
         for (;;) {
-            sleep_while(turn, mine, channel, kPartnerBit);
+            channel.sleep_until([&] { return turn.load(std::memory_order_acquire) != mine; }, kPartnerBit);
             const std::uint32_t value = turn.load(std::memory_order_acquire);
             if (value == kStop) return;
             mine = value + 1;
@@ -91,7 +81,7 @@ void wake_round_trip(benchmark::State& state, std::optional<int> main_cpu, std::
         ++value;
         turn.store(value, std::memory_order_release);
         channel.advance_and_wake(kPartnerBit);
-        sleep_while(turn, value, channel, kMainBit);
+        channel.sleep_until([&] { return turn.load(std::memory_order_acquire) != value; }, kMainBit);
         value = turn.load(std::memory_order_acquire);
     }
     turn.store(kStop, std::memory_order_release);

@@ -43,11 +43,7 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
         std::uint32_t offered = Waiter::offered_turn;
         (void)mine.state.compare_exchange_strong(offered, Waiter::waiting, std::memory_order_acq_rel);
         lock.unlock();
-        for (;;) {
-            const std::uint32_t seen = wakes_.generation();
-            if (mine.state.load(std::memory_order_acquire) != Waiter::waiting) break;
-            wakes_.wait(seen, mine.bit);
-        }
+        wakes_.sleep_until([&] { return mine.state.load(std::memory_order_acquire) != Waiter::waiting; }, mine.bit);
         if (mine.state.load(std::memory_order_acquire) == Waiter::done) break;
         lock.lock();
     }

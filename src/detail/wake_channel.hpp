@@ -6,10 +6,11 @@
 // waiters together. Sleepers sharing a bit may be woken for each other;
 // they check their own state and sleep again.
 //
-// The protocol: a sleeper reads generation(), checks its own state, and
-// calls wait() with that generation; a waker changes the sleepers' states
-// first, then calls advance_and_wake(). A wake-up between the read and the
-// sleep is not lost: the generation has moved, so wait() returns at once.
+// The protocol (sleep_until): a sleeper reads generation(), checks its own
+// state, and calls wait() with that generation; a waker changes the
+// sleepers' states first, then calls advance_and_wake(). A wake-up between
+// the read and the sleep is not lost: the generation has moved, so wait()
+// returns at once.
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -34,6 +35,17 @@ public:
     /// longer `seen`. May return early: the caller re-checks its state.
     void wait(std::uint32_t seen, std::uint32_t bits) noexcept {
         ::syscall(SYS_futex, address(), FUTEX_WAIT_BITSET_PRIVATE, seen, nullptr, nullptr, bits);
+    }
+
+    /// Sleeps under `bit` until `done()` holds, checking it again after
+    /// every return from the kernel.
+    template <class Done>
+    void sleep_until(Done&& done, std::uint32_t bit) {
+        for (;;) {
+            const std::uint32_t seen = generation();
+            if (done()) return;
+            wait(seen, bit);
+        }
     }
 
     /// Wakes every sleeper under one of `bits`.

@@ -35,17 +35,6 @@ bool asleep(pid_t tid) {
     return after_name != std::string::npos && after_name + 2 < line.size() && line[after_name + 2] == 'S';
 }
 
-// The protocol the connections follow: sleep until `state` is no longer
-// `value`, re-checking after every return from wait().
-void sleep_while(const std::atomic<std::uint32_t>& state, std::uint32_t value, WakeChannel& channel,
-                 std::uint32_t bit) {
-    for (;;) {
-        const std::uint32_t seen = channel.generation();
-        if (state.load(std::memory_order_acquire) != value) return;
-        channel.wait(seen, bit);
-    }
-}
-
 TEST(WakeChannel, ThirtyTwoSequencesInARowGetThirtyTwoDifferentBits) {
     std::uint32_t seen = 0;
     for (std::uint64_t sequence = 100; sequence < 132; ++sequence) {
@@ -108,8 +97,9 @@ TEST(WakeChannel, FortySleepersSharingThirtyTwoBitsMissNoWakeUp) {
     for (int i = 0; i < kSleepers; ++i) {
         sleepers.emplace_back([&, i] {
             const std::uint32_t bit = WakeChannel::bit_for(static_cast<std::uint64_t>(i));
+            const auto& my_round = round[static_cast<std::size_t>(i)];
             for (std::uint32_t r = 1; r <= kRounds && !abandon; ++r) {
-                sleep_while(round[static_cast<std::size_t>(i)], r - 1, channel, bit);
+                channel.sleep_until([&] { return my_round.load(std::memory_order_acquire) != r - 1; }, bit);
                 acknowledged.fetch_add(1);
             }
         });
