@@ -35,7 +35,7 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
         if (mine.state.load(std::memory_order_acquire) == Waiter::done) break;
         if (!io_turn_taken_) {
             run_io_turn(mine, lock);
-            continue;
+            break;
         }
         // Someone else holds the turn: sleep until our reply comes or the
         // turn is offered to us. A completion may land at any moment (it is
@@ -54,25 +54,16 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
 void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock) {
     io_turn_taken_ = true;
     std::array<Waiter*, kMaxBatch> batch{};
-    while (mine.state.load() != Waiter::done) {
-        if (outgoing_count_ > 0) {
-            // Everything queued leaves in one write; its waiters are now
-            // the written ones (they follow those already written).
+    for (;;) {
+        // Everything queued leaves in one write; its waiters are now the
+        // written ones (they follow those already written).
+        const std::size_t to_send = outgoing_count_;
+        if (to_send > 0) {
             writing_.swap(outgoing_);
             outgoing_.clear();
-            const std::size_t count = outgoing_count_;
             outgoing_count_ = 0;
-            for (std::size_t i = written_waiters_; i < written_waiters_ + count; ++i) waiters_[i]->written = true;
-            written_waiters_ += count;
-            lock.unlock();
-            try {
-                connection_->send_packed_command(writing_, count);
-            } catch (...) {
-                lock.lock();
-                fail_all(std::current_exception());
-                break;
-            }
-            lock.lock();
+            for (std::size_t i = written_waiters_; i < written_waiters_ + to_send; ++i) waiters_[i]->written = true;
+            written_waiters_ += to_send;
         }
         // The oldest written commands' replies come next, in order; their
         // waiters cannot leave before they are done, so their Replies are
@@ -82,40 +73,55 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         lock.unlock();
         std::size_t arrived = 0;
         try {
+            if (to_send > 0) connection_->send_packed_command(writing_, to_send);
             connection_->read_reply(*batch[0]->reply);
             arrived = 1;
             while (arrived < expected && connection_->read_buffered_reply(*batch[arrived]->reply)) ++arrived;
         } catch (...) {
             lock.lock();
             fail_all(std::current_exception());
-            break;
+            io_turn_taken_ = false;
+            lock.unlock();
+            return;
         }
         lock.lock();
         waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(arrived));
         written_waiters_ -= arrived;
-        // Woken outside the lock, all with one call: nobody else refers to
-        // them any more, and a woken waiter does not need the lock to
-        // return. A waiter may be gone as soon as it is marked done, so its
-        // bit is read before.
-        lock.unlock();
+        // A waiter may be gone as soon as it is marked done, so its bit is
+        // read before; ours is left out, as we are not asleep.
         std::uint32_t bits = 0;
+        bool mine_arrived = false;
         for (std::size_t i = 0; i < arrived; ++i) {
-            bits |= batch[i]->bit;
+            if (batch[i] == &mine) {
+                mine_arrived = true;
+            } else {
+                bits |= batch[i]->bit;
+            }
             batch[i]->state.store(Waiter::done, std::memory_order_release);
         }
+        if (mine_arrived) {
+            io_turn_taken_ = false;
+            bits |= offer_turn();
+        }
+        // Woken outside the lock, all with one call: a woken waiter does
+        // not need the lock to return.
+        lock.unlock();
         wakes_.advance_and_wake(bits);
+        if (mine_arrived) return;
         lock.lock();
     }
-    io_turn_taken_ = false;
-    // The oldest waiter left has the next reply coming: offer it the turn
-    // (it cannot leave before it is done, so touching it here is safe).
-    if (!waiters_.empty()) {
-        Waiter& next = *waiters_.front();
-        std::uint32_t waiting = Waiter::waiting;
-        if (next.state.compare_exchange_strong(waiting, Waiter::offered_turn, std::memory_order_acq_rel)) {
-            wakes_.advance_and_wake(next.bit);
-        }
-    }
+}
+
+std::uint32_t MultiplexedConnection::offer_turn() {
+    // The newest waiter's reply comes last of all, so it has nothing to
+    // lose by doing everybody's I/O until then, and the turn changes hands
+    // once per round of commands in flight rather than once per read. It
+    // cannot leave before it is done, so touching it here is safe.
+    if (waiters_.empty()) return 0;
+    Waiter& next = *waiters_.back();
+    std::uint32_t waiting = Waiter::waiting;
+    if (!next.state.compare_exchange_strong(waiting, Waiter::offered_turn, std::memory_order_acq_rel)) return 0;
+    return next.bit;
 }
 
 namespace {

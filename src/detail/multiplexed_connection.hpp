@@ -13,7 +13,7 @@
 //  - One caller at a time holds the I/O turn. It writes everything queued,
 //    reads the replies that have arrived (at least one), hands them to the
 //    oldest waiters, and repeats until its own reply has come; then it
-//    passes the turn to the oldest waiter left.
+//    offers the turn to the newest waiter left, whose reply comes last.
 //    A single thread does all the I/O of its turn, so the connection (and
 //    a TLS session, which allows no concurrent read and write) is never
 //    used by two threads at once.
@@ -71,9 +71,12 @@ private:
         std::exception_ptr error;
     };
 
-    // Runs the I/O turn until `mine` is done. Called and returns with the
-    // lock held.
+    // Runs the I/O turn until `mine` is done. Called with the lock held,
+    // returns with it released.
     void run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock);
+    // Offers the turn to the newest waiter, if any and not yet done; the
+    // bit to wake it with, or 0. Lock held.
+    std::uint32_t offer_turn();
     // Fails every waiter and closes the connection. Lock held.
     void fail_all(const std::exception_ptr& error);
 
