@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "detail/ascii.hpp"
 #include "rediscluster/errors.hpp"
@@ -54,6 +55,7 @@ void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
 void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mutex>& lock) {
     io_turn_taken_ = true;
     std::array<Waiter*, kMaxBatch> batch{};
+    std::uint32_t done_bits = 0;  // the waiters of the last read, still to wake
     for (;;) {
         // Everything queued leaves in one write; its waiters are now the
         // written ones (they follow those already written).
@@ -71,6 +73,9 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         const std::size_t expected = std::min(written_waiters_, kMaxBatch);
         std::copy_n(waiters_.begin(), expected, batch.begin());
         lock.unlock();
+        // Woken outside the lock, all with one call: a woken waiter does
+        // not need the lock to return.
+        wakes_.advance_and_wake(std::exchange(done_bits, 0));
         std::size_t arrived = 0;
         try {
             if (to_send > 0) connection_->send_packed_command(writing_, to_send);
@@ -89,26 +94,22 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         written_waiters_ -= arrived;
         // A waiter may be gone as soon as it is marked done, so its bit is
         // read before; ours is left out, as we are not asleep.
-        std::uint32_t bits = 0;
         bool mine_arrived = false;
         for (std::size_t i = 0; i < arrived; ++i) {
             if (batch[i] == &mine) {
                 mine_arrived = true;
             } else {
-                bits |= batch[i]->bit;
+                done_bits |= batch[i]->bit;
             }
             batch[i]->state.store(Waiter::done, std::memory_order_release);
         }
         if (mine_arrived) {
             io_turn_taken_ = false;
-            bits |= offer_turn();
+            done_bits |= offer_turn();
+            lock.unlock();
+            wakes_.advance_and_wake(done_bits);
+            return;
         }
-        // Woken outside the lock, all with one call: a woken waiter does
-        // not need the lock to return.
-        lock.unlock();
-        wakes_.advance_and_wake(bits);
-        if (mine_arrived) return;
-        lock.lock();
     }
 }
 
