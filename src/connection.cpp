@@ -9,6 +9,9 @@ namespace rediscluster {
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Polling a socket for longer than this is surely a mistake: a caller that
+// wants to wait that long loses nothing by sleeping.
+constexpr std::chrono::microseconds kMaxBusyPoll = std::chrono::milliseconds(100);
 
 [[noreturn]] void invalid_option(const std::string& field, const std::string& value, const std::string& expected) {
     throw RedisClusterConfigError("invalid " + field + " " + value + ": " + expected);
@@ -25,6 +28,10 @@ void validate(const ConnectionOptions& options) {
     if (options.socket_connect_timeout.count() <= 0) {
         invalid_option("socket_connect_timeout", std::to_string(options.socket_connect_timeout.count()) + " ms",
                        "must be positive");
+    }
+    if (options.busy_poll.count() < 0 || options.busy_poll > kMaxBusyPoll) {
+        invalid_option("busy_poll", std::to_string(options.busy_poll.count()) + " us",
+                       "expected 0 (off) to 100000 us");
     }
     const auto& keepalive = options.socket_keepalive_options;
     if ((keepalive.idle && keepalive.idle->count() <= 0) || (keepalive.interval && keepalive.interval->count() <= 0) ||
@@ -151,7 +158,7 @@ void Connection::read_reply(Reply& out) {
     try {
         while (!parser_.next(out)) {
             const auto space = parser_.prepare(kReadChunk);
-            parser_.commit(transport_->read_some(space));
+            parser_.commit(transport_->receive(space, options_.busy_poll));
         }
     } catch (const ConnectionError& e) {
         // Part of the reply arrived: the command ran. Say so, so that

@@ -10,6 +10,9 @@ public:
 
     void write_all(std::string_view bytes) override { send_all(socket_.get(), bytes, endpoint_); }
     std::size_t read_some(std::span<char> buffer) override { return receive_some(socket_.get(), buffer, endpoint_); }
+    std::size_t read_available(std::span<char> buffer) override {
+        return receive_available(socket_.get(), buffer, endpoint_);
+    }
     [[nodiscard]] int fd() const noexcept override { return socket_.get(); }
 
 private:

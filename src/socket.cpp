@@ -206,4 +206,20 @@ std::size_t receive_some(int fd, std::span<char> buffer, const std::string& endp
     }
 }
 
+bool readable_now(int fd) noexcept {
+    pollfd ready{fd, POLLIN, 0};
+    return ::poll(&ready, 1, 0) > 0;
+}
+
+std::size_t receive_available(int fd, std::span<char> buffer, const std::string& endpoint) {
+    while (true) {
+        const auto received = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (received > 0) return static_cast<std::size_t>(received);
+        if (received == 0) throw ConnectionError("Connection closed by server " + endpoint);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        throw ConnectionError("Error reading from " + endpoint + ": " + describe_errno(errno));
+    }
+}
+
 }  // namespace rediscluster::detail

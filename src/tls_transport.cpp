@@ -198,6 +198,14 @@ public:
         fail_io(read, "reading from");
     }
 
+    std::size_t read_available(std::span<char> buffer) override {
+        // A record may be decrypted already, or its bytes be waiting on the
+        // socket; either way SSL_read returns without waiting for the node
+        // (at most for the rest of a record that has begun to arrive).
+        if (SSL_pending(ssl_) > 0 || readable_now(socket_.get())) return read_some(buffer);
+        return 0;
+    }
+
     [[nodiscard]] int fd() const noexcept override { return socket_.get(); }
 
 private:

@@ -36,6 +36,7 @@ rediscluster::ClusterConnectionPoolOptions pool_options(const BenchOptions& opti
     rediscluster::ClusterConnectionPoolOptions result;
     result.startup_nodes = {{options.host, options.port}};
     result.max_connections = options.max_connections;
+    result.connection_kwargs.busy_poll = options.busy_poll;
     return result;
 }
 
@@ -43,6 +44,7 @@ rediscluster::RedisClusterOptions client_options(const BenchOptions& options) {
     rediscluster::RedisClusterOptions result;
     result.startup_nodes = {{options.host, options.port}};
     result.max_connections = options.max_connections;
+    result.connection_kwargs.busy_poll = options.busy_poll;
     switch (options.pool) {
         case PoolChoice::default_pool: break;
         case PoolChoice::blocking:

@@ -63,4 +63,10 @@ void send_all(int fd, std::string_view bytes, const std::string& endpoint);
 /// ConnectionError when the peer closed, TimeoutError on timeout.
 std::size_t receive_some(int fd, std::span<char> buffer, const std::string& endpoint);
 
+/// receive_some() without waiting: 0 when nothing has arrived.
+std::size_t receive_available(int fd, std::span<char> buffer, const std::string& endpoint);
+
+/// Whether `fd` has bytes to read (or a close or an error to report) now.
+[[nodiscard]] bool readable_now(int fd) noexcept;
+
 }  // namespace rediscluster::detail

@@ -3,11 +3,13 @@
 // A byte stream to a node: plain TCP or TLS. Errors are the library's typed
 // exceptions naming the endpoint.
 
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "detail/busy_poll.hpp"
 #include "detail/socket.hpp"
 
 namespace rediscluster {
@@ -23,7 +25,17 @@ public:
     virtual void write_all(std::string_view bytes) = 0;
     /// Reads at least one byte into `buffer`; returns how many.
     virtual std::size_t read_some(std::span<char> buffer) = 0;
+    /// Reads what has arrived into `buffer` without waiting; 0 when nothing has.
+    virtual std::size_t read_available(std::span<char> buffer) = 0;
     [[nodiscard]] virtual int fd() const noexcept = 0;
+
+    /// Reads at least one byte into `buffer`, polling for up to `budget`
+    /// (yielding the processor between polls) before it sleeps, when the
+    /// recent polls of this connection say it is worth it.
+    std::size_t receive(std::span<char> buffer, std::chrono::microseconds budget);
+
+private:
+    BusyPollPolicy busy_poll_;
 };
 
 std::unique_ptr<Transport> make_plain_transport(SocketHandle socket, std::string endpoint);

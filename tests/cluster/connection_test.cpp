@@ -276,8 +276,66 @@ TEST(ClusterConnection, InvalidOptionsAreConfigErrorsNamingTheField) {
     options = plain(0);
     EXPECT_THROW(ClusterConnection{options}, RedisClusterConfigError);
     options = plain(test::plain_port());
+    options.busy_poll = -1us;
+    EXPECT_NE(error_of<RedisClusterConfigError>([&] { ClusterConnection c(options); }).find("busy_poll -1 us"), std::string::npos);
+    options.busy_poll = 200ms;
+    EXPECT_NE(error_of<RedisClusterConfigError>([&] { ClusterConnection c(options); }).find("busy_poll 200000 us"), std::string::npos);
+    options = plain(test::plain_port());
     options.ssl_cert_reqs = "maybe";
     EXPECT_NE(error_of<RedisClusterConfigError>([&] { ClusterConnection c(options); }).find("ssl_cert_reqs"), std::string::npos);
+}
+
+// --- busy_poll: replies quicker and slower than the budget ---------------------
+
+// Replies of every size, each the echo of what was sent, then one held back
+// well past the budget (CLIENT PAUSE from another connection): the read
+// polls, gives up, sleeps, and still gets it.
+void expect_quick_and_slow_replies(Connection& connection, Connection& pauser) {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{100}, std::size_t{70000}, std::size_t{1} << 20}) {
+        for (int round = 0; round < 20; ++round) {
+            const std::string payload(size, static_cast<char>('a' + round));
+            ASSERT_EQ(connection.execute("ECHO", payload), Reply::bulk_string(payload)) << size << " bytes";
+        }
+    }
+    connection.connect();
+    (void)pauser.execute("CLIENT", "PAUSE", 300, "ALL");
+    const auto started = Clock::now();
+    EXPECT_EQ(connection.execute("PING"), Reply::simple_string("PONG"));
+    EXPECT_GE(Clock::now() - started, 200ms) << "the pause did not hold the reply back";
+    EXPECT_EQ(connection.execute("ECHO", "after"), Reply::bulk_string("after"));
+    EXPECT_EQ(connection.pending_replies(), 0u);
+}
+
+TEST(ClusterConnection, BusyPollReadsRepliesThatComeWithinAndAfterTheBudget) {
+    auto options = plain(test::plain_port());
+    options.busy_poll = 200us;
+    ClusterConnection connection(options);
+    ClusterConnection pauser(plain(test::plain_port()));
+    expect_quick_and_slow_replies(connection, pauser);
+}
+
+TEST(ClusterConnection, BusyPollKeepsTheSocketTimeout) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::listen(listener, 4), 0);
+    socklen_t length = sizeof address;
+    getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+
+    auto options = plain(ntohs(address.sin_port));
+    options.socket_timeout = 300ms;
+    options.busy_poll = 100ms;  // the largest allowed
+    ClusterConnection connection(options);
+    const auto started = Clock::now();
+    const auto message = error_of<TimeoutError>([&] { (void)connection.execute("PING"); });
+    const auto waited = Clock::now() - started;
+    EXPECT_GE(waited, 290ms);
+    EXPECT_LT(waited, 2s);
+    EXPECT_NE(message.find("Timeout reading from"), std::string::npos) << message;
+    EXPECT_FALSE(connection.is_connected());
+    ::close(listener);
 }
 
 // --- ACL --------------------------------------------------------------------
@@ -315,6 +373,14 @@ TEST(SSLClusterConnection, VerifiedConnectionWithClientCertificate) {
     EXPECT_EQ(connection.execute("PING"), Reply::simple_string("PONG"));
     SSLClusterConnection by_name(tls("localhost"));  // DNS SAN, checked
     EXPECT_EQ(by_name.execute("PING"), Reply::simple_string("PONG"));
+}
+
+TEST(SSLClusterConnection, BusyPollReadsRepliesThatComeWithinAndAfterTheBudget) {
+    auto options = tls();
+    options.busy_poll = 200us;
+    SSLClusterConnection connection(options);
+    SSLClusterConnection pauser(tls());
+    expect_quick_and_slow_replies(connection, pauser);
 }
 
 TEST(SSLClusterConnection, WrongCaIsRefused) {

@@ -206,6 +206,25 @@ TEST(ConnectionFake, ConnectionClosedBeforeAnyReply) {
     EXPECT_EQ(node.problems(), kNoProblems);
 }
 
+TEST(ConnectionFake, BusyPollSeesACloseOrACutReplyAtOnce) {
+    FakeNode node({
+        {expect({"GET", "k"}, ""), test::close_connection()},
+        {test::expect({"GET", "k"}, ""), test::send_then_close("$10\r\nabc")},
+    });
+    auto options = options_for(node, 5s);
+    options.busy_poll = 100ms;
+    ClusterConnection connection(options);
+    auto start = Clock::now();
+    EXPECT_EQ(thrown_type([&] { (void)connection.execute("GET", "k"); }), typeid(ConnectionError).name());
+    EXPECT_LT(since(start), 2s);
+    EXPECT_FALSE(connection.is_connected());
+    start = Clock::now();
+    EXPECT_EQ(thrown_type([&] { (void)connection.execute("GET", "k"); }), typeid(IncompleteReplyError).name());
+    EXPECT_LT(since(start), 2s);
+    EXPECT_FALSE(connection.is_connected());
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
 TEST(ConnectionFake, ConnectionClosedRightAfterAccept) {
     FakeNode node({{test::close_connection()}});
     ClusterConnection connection(options_for(node, 5s));

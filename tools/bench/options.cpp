@@ -31,6 +31,8 @@ Usage: rediscluster-bench [options]
   --pool P                default, blocking, readonly, replicas or multiplexed
                           (default default)
   --max-connections N     connection cap passed to the pool
+  --busy-poll US          poll for a reply this long before sleeping
+                          (ConnectionOptions::busy_poll; default 0, off)
   --no-fill               do not write the keys before get and mix
   --quiet                 no progress line on stderr
   --json | --csv          machine-readable output on stdout
@@ -166,6 +168,8 @@ BenchOptions parse_options(std::span<const char* const> arguments) {
             options.pool = parse_pool(flag, cursor.value(flag));
         } else if (flag == "--max-connections") {
             options.max_connections = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 1000000);
+        } else if (flag == "--busy-poll") {
+            options.busy_poll = std::chrono::microseconds(parse_integer<std::int64_t>(flag, cursor.value(flag), 0, 100000));
         } else if (flag == "--no-fill") {
             options.fill = false;
         } else if (flag == "--quiet") {

@@ -43,6 +43,8 @@ struct BenchOptions {
     PoolChoice pool = PoolChoice::default_pool;
     /// Passed to the pool; unset keeps the pool's own default.
     std::optional<std::size_t> max_connections = std::nullopt;
+    /// ConnectionOptions::busy_poll for every connection; 0 is off.
+    std::chrono::microseconds busy_poll{0};
     /// Write every key before a get or mix run (not measured).
     bool fill = true;
     /// No progress line on stderr.
