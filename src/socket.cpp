@@ -195,31 +195,36 @@ void send_all(int fd, std::string_view bytes, const std::string& endpoint) {
     }
 }
 
-std::size_t receive_some(int fd, std::span<char> buffer, const std::string& endpoint) {
-    while (true) {
-        const auto received = ::recv(fd, buffer.data(), buffer.size(), 0);
-        if (received > 0) return static_cast<std::size_t>(received);
-        if (received == 0) throw ConnectionError("Connection closed by server " + endpoint);
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) throw TimeoutError("Timeout reading from " + endpoint + " (socket_timeout)");
-        throw ConnectionError("Error reading from " + endpoint + ": " + describe_errno(errno));
-    }
-}
+namespace {
 
-bool readable_now(int fd) noexcept {
-    pollfd ready{fd, POLLIN, 0};
-    return ::poll(&ready, 1, 0) > 0;
-}
-
-std::size_t receive_available(int fd, std::span<char> buffer, const std::string& endpoint) {
+// recv() with `flags`: what arrived, or 0 when it would have had to wait
+// (the socket's timeout, or MSG_DONTWAIT). Throws when the peer closed.
+std::size_t receive_with(int fd, std::span<char> buffer, const std::string& endpoint, int flags) {
     while (true) {
-        const auto received = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        const auto received = ::recv(fd, buffer.data(), buffer.size(), flags);
         if (received > 0) return static_cast<std::size_t>(received);
         if (received == 0) throw ConnectionError("Connection closed by server " + endpoint);
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
         throw ConnectionError("Error reading from " + endpoint + ": " + describe_errno(errno));
     }
+}
+
+}  // namespace
+
+std::size_t receive_some(int fd, std::span<char> buffer, const std::string& endpoint) {
+    const auto received = receive_with(fd, buffer, endpoint, 0);
+    if (received == 0) throw TimeoutError("Timeout reading from " + endpoint + " (socket_timeout)");
+    return received;
+}
+
+std::size_t receive_available(int fd, std::span<char> buffer, const std::string& endpoint) {
+    return receive_with(fd, buffer, endpoint, MSG_DONTWAIT);
+}
+
+bool readable_now(int fd) noexcept {
+    pollfd ready{fd, POLLIN, 0};
+    return ::poll(&ready, 1, 0) > 0;
 }
 
 }  // namespace rediscluster::detail
