@@ -65,12 +65,13 @@ struct ConnectionOptions {
     /// Low-latency reads: after a command is sent, the read of its reply
     /// polls the socket for up to this long, yielding the processor between
     /// polls, before it sleeps. Where waking a sleeping thread is expensive
-    /// (virtual machines, replies crossing cores) this cuts the round trip
-    /// severalfold, at the price of a busy core while a caller waits. A
-    /// connection whose replies keep missing the budget stops polling for
-    /// a while (the next 1, 2, 4... up to 256 reads sleep at once). Best
-    /// with few threads per core; with many, they spend the polls taking
-    /// the processor from each other. Default 0: off. At most 100 ms.
+    /// (virtual machines, replies crossing cores) this can cut the round
+    /// trip two- to threefold, at the price of a busy core while a caller
+    /// waits. A connection whose replies keep missing the budget stops
+    /// polling for a while (the next 1, 2, 4... up to 256 reads sleep at
+    /// once). Best with few threads per core; with many, they spend the
+    /// polls taking the processor from each other. Default 0: off. At most
+    /// 100 ms.
     std::chrono::microseconds busy_poll{0};
     /// Limit for connecting: name resolution, TCP connect, TLS handshake
     /// and on_connect together. Default 5 s.
