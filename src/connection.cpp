@@ -31,7 +31,7 @@ void validate(const ConnectionOptions& options) {
     }
     if (options.busy_poll.count() < 0 || options.busy_poll > kMaxBusyPoll) {
         invalid_option("busy_poll", std::to_string(options.busy_poll.count()) + " us",
-                       "expected 0 (off) to 100000 us");
+                       "expected 0 (off) to " + std::to_string(kMaxBusyPoll.count()) + " us");
     }
     const auto& keepalive = options.socket_keepalive_options;
     if ((keepalive.idle && keepalive.idle->count() <= 0) || (keepalive.interval && keepalive.interval->count() <= 0) ||
