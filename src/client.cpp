@@ -19,9 +19,13 @@ using detail::CommandRoute;
 using detail::Failure;
 using detail::RetryDecision;
 
-// Discoveries, in the background or before a retry, are at least this far
-// apart, however many commands ask for one.
-constexpr std::chrono::milliseconds kMinRefreshInterval{100};
+// How often the refresher looks again when a refresh was asked for before
+// the refresh policy allows the next discovery.
+constexpr std::chrono::milliseconds kRefreshPoll{20};
+
+// Attempts a failure message lists, the last ones: a command that waited
+// out a failover may have made dozens.
+constexpr std::size_t kAttemptsShown = 8;
 
 // The wait before the next periodic refresh: `interval` ±10 %.
 std::chrono::milliseconds jittered(std::chrono::milliseconds interval) {
@@ -60,7 +64,7 @@ std::shared_ptr<ClusterConnectionPool> make_pool(RedisClusterOptions& options) {
     if (options.connection_kwargs.db != 0) {
         throw RedisClusterConfigError("Argument 'db' is not possible to use in cluster mode");
     }
-    if (options.cluster_down_retry_attempts < 0) {
+    if (options.cluster_down_retry_attempts && *options.cluster_down_retry_attempts < 0) {
         throw RedisClusterConfigError("cluster_down_retry_attempts must not be negative");
     }
     if (options.command_timeout && options.command_timeout->count() <= 0) {
@@ -184,14 +188,22 @@ void RedisCluster::refresh_loop() {
         next_periodic = std::chrono::steady_clock::now() + jittered(periodic_refresh_interval_);
         refresh_requested_ = false;
         lock.unlock();
-        try {
-            connection_pool->nodes.initialize();
-        } catch (const Error&) {
-            // The next failure asks again; commands keep their own retries.
+        // A refresh asked for too soon after the last discovery (the
+        // refresh policy spaces them out) waits until it is due: requests
+        // meanwhile coalesce into it.
+        bool done = false;
+        while (!done) {
+            try {
+                done = connection_pool->nodes.refresh_if_due();
+            } catch (const Error&) {
+                done = true;  // the next failure asks again; commands keep their own retries
+            }
+            lock.lock();
+            if (stopping_) return;
+            if (!done) refresh_wake_.wait_for(lock, kRefreshPoll, [&] { return stopping_; });
+            lock.unlock();
         }
         lock.lock();
-        // Space refreshes out: requests meanwhile coalesce into one.
-        refresh_wake_.wait_for(lock, kMinRefreshInterval, [&] { return stopping_; });
     }
 }
 
@@ -278,7 +290,7 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
     limits.cluster_down_retry_attempts = cluster_down_retry_attempts_;
     limits.retry_on_timeout = retry_on_timeout_;
     std::optional<NodeInfo> ask_target;
-    int cluster_down_seen = 0;
+    detail::RetryCounts counts;
     std::vector<std::string> history;
     const auto started = std::chrono::steady_clock::now();
     for (int attempt = 1;; ++attempt) {
@@ -327,7 +339,6 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
             error = std::current_exception();
         } catch (const ClusterDownError&) {
             failure = Failure::ClusterDown;
-            ++cluster_down_seen;
             error = std::current_exception();
         } catch (const ReadOnlyError&) {
             failure = Failure::ReadOnly;
@@ -357,11 +368,15 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
         // Any other error (WRONGTYPE, syntax...) propagates: the connection
         // it came on is healthy and goes back to the pool.
 
+        ++counts.attempts;
+        if (failure == Failure::Moved || failure == Failure::Ask) ++counts.redirects;
+        if (failure == Failure::ClusterDown) ++counts.cluster_down_seen;
         const NodeInfo* used = connection ? &connection.node() : shared ? &shared->node() : nullptr;
         const std::string node = used != nullptr ? used->name : std::string("(no connection)");
         try {
             std::rethrow_exception(error);
         } catch (const std::exception& e) {
+            if (history.size() == kAttemptsShown) history.erase(history.begin());
             history.push_back("attempt " + std::to_string(attempt) + " on " + node + ": " + e.what());
         }
         std::optional<std::chrono::milliseconds> time_left;
@@ -369,7 +384,7 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
             time_left = *command_timeout_ - std::chrono::duration_cast<std::chrono::milliseconds>(
                                                 std::chrono::steady_clock::now() - started);
         }
-        const RetryDecision decision = detail::decide_retry(failure, attempt, cluster_down_seen, limits, time_left);
+        const RetryDecision decision = detail::decide_retry(failure, counts, limits, time_left);
         // (A shared connection closed itself on an I/O failure.)
         if (decision.close_connection && connection) connection->disconnect();
         if (decision.mark_node_failed && used != nullptr) connection_pool->mark_node_failed(*used);
@@ -379,22 +394,28 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
             *redirect = connection_pool->options().host_port_remap.apply(*redirect);
         }
         if (decision.update_slot_map && redirect && slot) {
-            connection_pool->nodes.apply_moved(*slot, *redirect);
+            std::optional<HostPort> sender;
+            if (used != nullptr) sender = HostPort{used->host, used->port};
+            if (connection_pool->nodes.record_moved(*slot, *redirect, sender)) request_refresh();
         }
         switch (decision.refresh) {
             case RetryDecision::Refresh::None: break;
             case RetryDecision::Refresh::InBackground: request_refresh(); break;
             case RetryDecision::Refresh::BeforeRetry:
                 try {
-                    connection_pool->nodes.initialize_if_older_than(kMinRefreshInterval);
+                    (void)connection_pool->nodes.refresh_if_due();
                 } catch (const Error&) {
                     // The retry goes by the map we have; the next failure asks again.
                 }
                 break;
         }
         if (decision.action == RetryDecision::Action::Fail) {
-            if (attempt >= limits.max_attempts || (decision.out_of_time && attempt > 1)) {
+            if (decision.out_of_attempts || (decision.out_of_time && attempt > 1)) {
                 std::string what;
+                if (static_cast<std::size_t>(attempt) > history.size()) {
+                    what = "\n  (the first " + std::to_string(attempt - static_cast<int>(history.size())) +
+                           " not shown)";
+                }
                 for (const auto& line : history) what += "\n  " + line;
                 const std::string reason =
                     decision.out_of_time ? "command_timeout of " + std::to_string(command_timeout_->count()) + " ms spent"

@@ -2,13 +2,28 @@
 #include <random>
 
 #include "detail/random.hpp"
+#include "detail/refresh_policy.hpp"
+#include "detail/topology_merge.hpp"
+#include "rediscluster/error_reply.hpp"
 #include "rediscluster/errors.hpp"
 #include "rediscluster/nodes.hpp"
 
 namespace rediscluster {
+
+struct NodeManager::Pins {
+    std::vector<detail::MovedPin> list;
+    std::uint64_t version = 0;  // bumped by every MOVED, so a discovery can tell it raced one
+};
+
+struct NodeManager::View {
+    HostPort node;
+    std::vector<SlotRange> ranges;
+};
+
 namespace {
 
 constexpr std::size_t kDefaultReinitializeSteps = 25;
+constexpr detail::RefreshPolicy kRefreshPolicy{};
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
     std::string out;
@@ -21,20 +36,37 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 std::string describe(const HostPort& node) { return node_name(node.host, node.port); }
 
-// Whether the cluster refuses to serve when a slot is uncovered. A node that
-// cannot tell (CONFIG disabled, no permission) is taken to require it: the
-// safe reading, which makes discovery try the next seed.
-bool requires_full_coverage(const NodeCommandRunner& runner, const HostPort& node) {
-    try {
-        const Reply reply = runner(node, {"CONFIG", "GET", "cluster-require-full-coverage"});
-        for (std::size_t i = 1; i < reply.size(); i += 2) {
-            if (reply[i].is_string()) {
-                return reply[i].str() != "no";
-            }
+bool same_node(const NodeInfo& node, const HostPort& address) {
+    return node.port == address.port && same_host(node.host, address.host);
+}
+
+std::size_t covered_by(const std::vector<SlotRange>& ranges) {
+    std::size_t covered = 0;
+    for (const auto& range : ranges) covered += static_cast<std::size_t>(range.last - range.first) + 1;
+    return covered;
+}
+
+// Pins `pin`'s slots, replacing what older pins said of them.
+void add_pin(std::vector<detail::MovedPin>& pins, detail::MovedPin pin) {
+    std::vector<detail::MovedPin> kept;
+    for (auto& old : pins) {
+        if (old.last < pin.first || old.first > pin.last) {
+            kept.push_back(std::move(old));
+            continue;
         }
-    } catch (const RedisError&) {
+        if (old.first < pin.first) {
+            auto left = old;
+            left.last = static_cast<std::uint16_t>(pin.first - 1);
+            kept.push_back(std::move(left));
+        }
+        if (old.last > pin.last) {
+            auto right = old;
+            right.first = static_cast<std::uint16_t>(pin.last + 1);
+            kept.push_back(std::move(right));
+        }
     }
-    return true;
+    kept.push_back(std::move(pin));
+    pins = std::move(kept);
 }
 
 }  // namespace
@@ -44,7 +76,10 @@ NodeManager::NodeManager(NodeManagerOptions options, NodeCommandRunner runner, T
       runner_(std::move(runner)),
       on_change_(std::move(on_change)),
       reinitialize_steps_(options_.reinitialize_steps.value_or(kDefaultReinitializeSteps)),
-      table_(std::make_shared<const SlotTable>()) {
+      table_(std::make_shared<const SlotTable>()),
+      pins_(std::make_unique<Pins>()),
+      // Clients started together must not all ask the same node first.
+      rotation_(std::uniform_int_distribution<std::size_t>(0, 1u << 16)(detail::thread_random())) {
     if (options_.startup_nodes.empty()) {
         throw RedisClusterException("No startup nodes provided");
     }
@@ -57,92 +92,170 @@ NodeManager::NodeManager(NodeManagerOptions options, NodeCommandRunner runner, T
     if (reinitialize_steps_ == 0) {
         throw RedisClusterConfigError("reinitialize_steps must be at least 1");
     }
+    if (options_.discovery_nodes == 0) {
+        throw RedisClusterConfigError("discovery_nodes must be at least 1");
+    }
     if (!runner_) {
         throw RedisClusterConfigError("NodeManager needs a command runner");
     }
 }
 
-std::vector<HostPort> NodeManager::seeds() const {
-    std::vector<HostPort> seeds;
+NodeManager::~NodeManager() = default;
+
+std::vector<HostPort> NodeManager::candidates() {
+    std::vector<HostPort> nodes;
     auto add = [&](const std::string& host, std::uint16_t port) {
-        const bool known = std::any_of(seeds.begin(), seeds.end(), [&](const HostPort& seed) {
-            return seed.port == port && same_host(seed.host, host);
+        const bool known = std::any_of(nodes.begin(), nodes.end(), [&](const HostPort& node) {
+            return node.port == port && same_host(node.host, host);
         });
-        if (!known) seeds.push_back(HostPort{host, port});
+        if (!known) nodes.push_back(HostPort{host, port});
     };
-    // With follow_cluster, the nodes seen last time are the freshest view of
-    // the cluster and the startup nodes a last resort (their names may
-    // resolve to new addresses when every known node is gone). Without it,
-    // the startup nodes come first, but the known nodes still follow: a
-    // dead startup node must not stop the client from following a failover.
     const auto known = slots();
     if (options_.nodemanager_follow_cluster) {
         for (const auto& node : known->nodes()) add(node.host, node.port);
     }
     for (const auto& node : options_.startup_nodes) add(node.host, node.port);
     for (const auto& node : known->nodes()) add(node.host, node.port);
-    return seeds;
+
+    std::optional<HostPort> first;
+    std::size_t start = 0;
+    {
+        std::lock_guard lock(table_mutex_);
+        first = std::exchange(ask_first_, std::nullopt);
+        // The first discovery takes the startup nodes in the order given;
+        // later ones start one place further each time.
+        if (!known->nodes().empty()) start = rotation_++ % nodes.size();
+    }
+    std::rotate(nodes.begin(), nodes.begin() + static_cast<std::ptrdiff_t>(start), nodes.end());
+    if (first) {
+        std::erase_if(nodes, [&](const HostPort& node) { return node.port == first->port && same_host(node.host, first->host); });
+        nodes.insert(nodes.begin(), *first);
+    }
+    return nodes;
 }
 
-void NodeManager::initialize() {
+NodeManager::View NodeManager::ask(const HostPort& node) const {
+    const auto& remap = options_.host_port_remap;
+    auto replies = runner_(node, {{"CLUSTER", "SHARDS"}, {"CLUSTER", "NODES"}});
+    if (replies.size() != 2) {
+        throw ProtocolError("discovery expected 2 replies from " + describe(node) + ", got " +
+                            std::to_string(replies.size()));
+    }
+    View view{node, {}};
+    if (!replies[0].is_error()) {
+        view.ranges = parse_cluster_shards(replies[0], node.host, remap);
+    } else {
+        // A server before 7.0 has no CLUSTER SHARDS.
+        auto slots = runner_(node, {{"CLUSTER", "SLOTS"}});
+        if (slots.size() != 1) {
+            throw ProtocolError("discovery expected 1 reply from " + describe(node) + ", got " +
+                                std::to_string(slots.size()));
+        }
+        if (slots[0].is_error()) throw_error_reply(slots[0].str(), node.host);
+        view.ranges = parse_cluster_slots(slots[0], node.host, remap);
+    }
+    // Without epochs (CLUSTER NODES refused, say by an ACL) the answer
+    // still counts, below any answer that has them.
+    if (!replies[1].is_error()) {
+        detail::assign_config_epochs(view.ranges, detail::parse_config_epochs(replies[1], node.host, remap));
+    }
+    return view;
+}
+
+// Whether the cluster refuses to serve when a slot is uncovered. A node that
+// cannot tell (CONFIG disabled, no permission) is taken to require it: the
+// safe reading.
+bool NodeManager::requires_full_coverage(const HostPort& node) const {
+    try {
+        const auto replies = runner_(node, {{"CONFIG", "GET", "cluster-require-full-coverage"}});
+        if (replies.size() != 1) return true;
+        const Reply& reply = replies.front();
+        for (std::size_t i = 1; reply.type() == ReplyType::Array && i < reply.size(); i += 2) {
+            if (reply[i].is_string()) return reply[i].str() != "no";
+        }
+    } catch (const RedisError&) {
+    }
+    return true;
+}
+
+std::shared_ptr<const SlotTable> NodeManager::discover() {
+    std::vector<View> views;
+    std::vector<std::vector<SlotRange>> answers;
+    std::vector<std::string> failures;
+    std::size_t covered = 0;
+    for (const auto& node : candidates()) {
+        if (answers.size() >= options_.discovery_nodes &&
+            (covered == kSlotCount || options_.skip_full_coverage_check)) {
+            break;
+        }
+        try {
+            views.push_back(ask(node));
+        } catch (const AuthenticationError& e) {
+            // Wrong credentials are a configuration problem every node shares.
+            throw AuthenticationError("ERROR sending 'cluster slots' command to redis server: " + describe(node) +
+                                      ": " + e.what());
+        } catch (const RedisError& e) {
+            failures.push_back(describe(node) + ": " + e.what());
+            continue;
+        }
+        answers.push_back(views.back().ranges);
+        covered = detail::merge_topology(answers, {}).covered;
+    }
+    if (views.empty()) {
+        throw RedisClusterException("Redis Cluster cannot be connected. Please provide at least one reachable node: " +
+                                    join(failures, "; "));
+    }
+    if (covered < kSlotCount &&
+        (covered == 0 || (!options_.skip_full_coverage_check && requires_full_coverage(views.front().node)))) {
+        for (const auto& view : views) {
+            failures.push_back(describe(view.node) + ": covers " + std::to_string(covered_by(view.ranges)) +
+                               " of 16384 slots");
+        }
+        throw RedisClusterException("All slots are not covered after query all startup_nodes. " +
+                                    std::to_string(covered) + " of 16384 covered: " + join(failures, "; "));
+    }
+
+    // Merged outside the lock (commands read the table meanwhile), then
+    // again if a MOVED came in while merging.
+    for (;;) {
+        std::vector<detail::MovedPin> pins;
+        std::uint64_t version = 0;
+        {
+            std::lock_guard lock(table_mutex_);
+            pins = pins_->list;
+            version = pins_->version;
+        }
+        auto merged = detail::merge_topology(answers, pins);
+        auto table = std::make_shared<const SlotTable>(merged.ranges);
+        std::lock_guard lock(table_mutex_);
+        if (pins_->version != version) continue;
+        pins_->list = std::move(merged.pins);
+        table_ = std::move(table);
+        ++generation_;
+        redirect_counter_ = 0;
+        return table_;
+    }
+}
+
+bool NodeManager::run_discovery(bool forced) {
     std::unique_lock refresh_lock(refresh_mutex_);
     if (refresh_running_) {
         // Someone is discovering right now: share their result.
         const auto round = refresh_round_;
         refresh_done_.wait(refresh_lock, [&] { return refresh_round_ != round; });
         if (refresh_error_) std::rethrow_exception(refresh_error_);
-        return;
+        return true;
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (!forced && attempts_ > 0 && now < next_discovery_due_) return false;
     refresh_running_ = true;
+    ++attempts_;
     refresh_lock.unlock();
-    std::shared_ptr<const SlotTable> installed;
 
+    std::shared_ptr<const SlotTable> installed;
     std::exception_ptr error;
     try {
-        std::vector<SlotRange> merged;
-        std::vector<std::string> failures;
-        bool any_answer = false;
-        std::size_t best_coverage = 0;
-        for (const auto& seed : seeds()) {
-            std::vector<SlotRange> ranges;
-            try {
-                ranges = parse_cluster_slots(runner_(seed, {"CLUSTER", "SLOTS"}), seed.host, options_.host_port_remap);
-            } catch (const AuthenticationError& e) {
-                // Wrong credentials are a configuration problem every seed shares.
-                throw RedisClusterException("ERROR sending 'cluster slots' command to redis server: " +
-                                            describe(seed) + ": " + e.what());
-            } catch (const RedisError& e) {
-                failures.push_back(describe(seed) + ": " + e.what());
-                continue;
-            }
-            any_answer = true;
-            merged.insert(merged.end(), ranges.begin(), ranges.end());
-            auto candidate = std::make_shared<const SlotTable>(merged);  // throws on disagreement
-            best_coverage = candidate->size();
-            const bool complete = candidate->size() == kSlotCount;
-            if (complete || (candidate->size() > 0 && (options_.skip_full_coverage_check ||
-                                                       !requires_full_coverage(runner_, seed)))) {
-                std::lock_guard table_lock(table_mutex_);
-                table_ = std::move(candidate);
-                installed = table_;
-                ++generation_;
-                redirect_counter_ = 0;
-                last_discovery_ = std::chrono::steady_clock::now();
-                failures.clear();
-                break;
-            }
-            failures.push_back(describe(seed) + ": covers " + std::to_string(candidate->size()) + " of 16384 slots");
-        }
-        if (!failures.empty()) {
-            if (!any_answer) {
-                throw RedisClusterException(
-                    "Redis Cluster cannot be connected. Please provide at least one reachable node: " +
-                    join(failures, "; "));
-            }
-            throw RedisClusterException("All slots are not covered after query all startup_nodes. " +
-                                        std::to_string(best_coverage) + " of 16384 covered: " +
-                                        join(failures, "; "));
-        }
+        installed = discover();
     } catch (...) {
         error = std::current_exception();
     }
@@ -151,20 +264,25 @@ void NodeManager::initialize() {
     refresh_running_ = false;
     refresh_error_ = error;
     ++refresh_round_;
+    failures_in_a_row_ = error ? failures_in_a_row_ + 1 : 0;
+    const double jitter = std::uniform_real_distribution<double>(-1.0, 1.0)(detail::thread_random());
+    next_discovery_due_ = std::chrono::steady_clock::now() + kRefreshPolicy.wait_after(failures_in_a_row_, jitter);
     refresh_lock.unlock();
     refresh_done_.notify_all();
     if (installed && on_change_) on_change_(*installed);
     if (error) std::rethrow_exception(error);
+    return true;
 }
+
+void NodeManager::initialize() { (void)run_discovery(true); }
 
 void NodeManager::reset() { initialize(); }
 
-void NodeManager::initialize_if_older_than(std::chrono::milliseconds min_age) {
-    {
-        std::lock_guard lock(table_mutex_);
-        if (generation_ > 0 && std::chrono::steady_clock::now() - last_discovery_ < min_age) return;
-    }
-    initialize();
+bool NodeManager::refresh_if_due() { return run_discovery(false); }
+
+std::uint64_t NodeManager::discovery_attempts() const {
+    std::lock_guard lock(refresh_mutex_);
+    return attempts_;
 }
 
 std::shared_ptr<const SlotTable> NodeManager::slots() const {
@@ -216,18 +334,23 @@ std::uint64_t NodeManager::generation() const {
 
 bool NodeManager::apply_moved(std::uint16_t slot, const HostPort& target) {
     std::lock_guard lock(table_mutex_);
+    return apply_moved_locked(slot, target);
+}
+
+bool NodeManager::apply_moved_locked(std::uint16_t slot, const HostPort& target) {
     const SlotTable& table = *table_;
     const NodeInfo* old_master = table.master(slot);
-    if (old_master != nullptr && old_master->port == target.port && same_host(old_master->host, target.host)) {
+    if (old_master != nullptr && same_node(*old_master, target)) {
         return false;
     }
     auto ranges = table.ranges();
     const auto shard = table[slot];
-    const bool failover =
-        old_master != nullptr && std::any_of(shard.begin() + 1, shard.end(), [&](const NodeInfo& replica) {
-            return replica.port == target.port && same_host(replica.host, target.host);
-        });
+    const bool failover = old_master != nullptr && std::any_of(shard.begin() + 1, shard.end(), [&](const NodeInfo& replica) {
+                              return same_node(replica, target);
+                          });
+    const std::uint64_t displaced_epoch = table.config_epoch(slot);
     const NodeInfo promoted = make_node(target.host, target.port, "master");
+    ++pins_->version;
     if (failover) {
         // The replica took over: all of the old master's slots follow it.
         // The old master is dropped, not kept as a replica: it is most
@@ -236,7 +359,9 @@ bool NodeManager::apply_moved(std::uint16_t slot, const HostPort& target) {
         for (auto& range : ranges) {
             if (range.master.name != old_name) continue;
             range.master = promoted;
+            range.config_epoch = displaced_epoch + 1;
             std::erase_if(range.replicas, [&](const NodeInfo& replica) { return replica.name == promoted.name; });
+            add_pin(pins_->list, detail::MovedPin{range.first, range.last, promoted, range.replicas, displaced_epoch});
         }
     } else {
         // One slot moved (resharding): split its range around it and give
@@ -253,17 +378,40 @@ bool NodeManager::apply_moved(std::uint16_t slot, const HostPort& target) {
                 continue;
             }
             if (range.first < slot) {
-                split.push_back(SlotRange{range.first, static_cast<std::uint16_t>(slot - 1), range.master, range.replicas});
+                split.push_back(SlotRange{range.first, static_cast<std::uint16_t>(slot - 1), range.master,
+                                          range.replicas, range.config_epoch});
             }
             if (slot < range.last) {
-                split.push_back(SlotRange{static_cast<std::uint16_t>(slot + 1), range.last, range.master, range.replicas});
+                split.push_back(SlotRange{static_cast<std::uint16_t>(slot + 1), range.last, range.master,
+                                          range.replicas, range.config_epoch});
             }
         }
-        split.push_back(SlotRange{slot, slot, promoted, target_replicas});
+        split.push_back(SlotRange{slot, slot, promoted, target_replicas, displaced_epoch + 1});
+        add_pin(pins_->list, detail::MovedPin{slot, slot, promoted, target_replicas, displaced_epoch});
         ranges = std::move(split);
     }
     table_ = std::make_shared<const SlotTable>(ranges);
     return true;
+}
+
+bool NodeManager::record_moved(std::uint16_t slot, const HostPort& target, const std::optional<HostPort>& sender) {
+    std::lock_guard lock(table_mutex_);
+    const SlotTable& table = *table_;
+    const auto& nodes = table.nodes();
+    const bool known = std::any_of(nodes.begin(), nodes.end(), [&](const NodeInfo& node) { return same_node(node, target); });
+    const bool was_replica = std::any_of(nodes.begin(), nodes.end(), [&](const NodeInfo& node) {
+        return !node.is_master() && same_node(node, target);
+    });
+    (void)apply_moved_locked(slot, target);
+    if (sender) ask_first_ = *sender;
+    // A node the map does not know, or a replica that answers for a slot,
+    // is a change of topology, not a slot on the move: look at once.
+    if (!known || was_replica) return true;
+    if (++redirect_counter_ >= reinitialize_steps_) {
+        redirect_counter_ = 0;
+        return true;
+    }
+    return false;
 }
 
 bool NodeManager::increment_reinitialize_counter(std::size_t count) {

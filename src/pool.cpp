@@ -106,9 +106,10 @@ ClusterConnectionPool::ClusterConnectionPool(ClusterConnectionPoolOptions option
                                         options.skip_full_coverage_check, options.nodemanager_follow_cluster,
                                         options.host_port_remap};
           }(),
-          [this](const HostPort& node, const std::vector<std::string>& command) {
+          [this](const HostPort& node, const std::vector<std::vector<std::string>>& commands) {
               // Discovery runs on a connection of its own, outside the
-              // pool's caps, with the pool's credentials, TLS and timeouts.
+              // pool's caps, with the pool's credentials, TLS and timeouts;
+              // its commands go out in one write.
               ConnectionOptions connection_options = options_.connection_kwargs;
               connection_options.host = node.host;
               connection_options.port = node.port;
@@ -116,8 +117,10 @@ ClusterConnectionPool::ClusterConnectionPool(ClusterConnectionPoolOptions option
               connection_options.socket_timeout =
                   std::min(connection_options.socket_timeout.value_or(kDiscoverySocketTimeout), kDiscoverySocketTimeout);
               auto connection = build_connection(std::move(connection_options));
-              connection->send_command_range(command);
-              return connection->read_response();
+              std::string packed;
+              for (const auto& command : commands) encode_command_range(packed, command);
+              connection->send_packed_command(packed, commands.size());
+              return connection->read_responses(commands.size());
           },
           [this](const SlotTable& table) { close_idle_connections_outside(table); }),
       options_(std::move(options)),

@@ -38,8 +38,11 @@ SlotTable::SlotTable(const std::vector<SlotRange>& ranges) : SlotTable() {
             std::vector<NodeInfo> nodes{range.master};
             nodes.insert(nodes.end(), range.replicas.begin(), range.replicas.end());
             shards_.push_back(std::move(nodes));
+            shard_epochs_.push_back(range.config_epoch);
             shard = shards_.end() - 1;
         } else {
+            auto& epoch = shard_epochs_[static_cast<std::size_t>(shard - shards_.begin())];
+            epoch = std::max(epoch, range.config_epoch);
             for (const auto& replica : range.replicas) {
                 if (std::none_of(shard->begin(), shard->end(), [&](const auto& n) { return n.name == replica.name; })) {
                     shard->push_back(replica);
@@ -82,6 +85,10 @@ const NodeInfo* SlotTable::master(std::uint16_t slot) const noexcept {
     return nodes.empty() ? nullptr : &nodes.front();
 }
 
+std::uint64_t SlotTable::config_epoch(std::uint16_t slot) const noexcept {
+    return covered(slot) ? shard_epochs_[static_cast<std::size_t>(slot_shard_[slot])] : 0;
+}
+
 bool SlotTable::covered(std::uint16_t slot) const noexcept { return slot < kSlotCount && slot_shard_[slot] >= 0; }
 
 std::vector<SlotRange> SlotTable::ranges() const {
@@ -98,7 +105,8 @@ std::vector<SlotRange> SlotTable::ranges() const {
             continue;
         }
         const auto& nodes = shards_[static_cast<std::size_t>(shard)];
-        result.push_back(SlotRange{last_slot, last_slot, nodes.front(), {nodes.begin() + 1, nodes.end()}});
+        result.push_back(SlotRange{last_slot, last_slot, nodes.front(), {nodes.begin() + 1, nodes.end()},
+                                   shard_epochs_[static_cast<std::size_t>(shard)]});
     }
     return result;
 }

@@ -90,17 +90,25 @@ struct RedisClusterOptions {
     bool nodemanager_follow_cluster = false;
     /// ClusterConnection (empty), connection_class<SSLClusterConnection>(), or a factory.
     ConnectionFactory connection_class = {};
-    /// How many CLUSTERDOWN/MASTERDOWN answers a command retries. Default 3.
-    int cluster_down_retry_attempts = 3;
+    /// How many CLUSTERDOWN/MASTERDOWN answers a command retries. Unset
+    /// (the default): as many as command_timeout allows, with a backoff
+    /// that grows to 500 ms, so a command waits out a failover instead of
+    /// failing while the cluster elects a new master.
+    std::optional<int> cluster_down_retry_attempts = std::nullopt;
     /// Rewrites the addresses the cluster announces (CLUSTER SLOTS, MOVED, ASK).
     HostPortRemap host_port_remap = {};
     /// Options of every connection. `db` must stay 0.
     ConnectionOptions connection_kwargs = {};
-    /// Longest one command may take, retries and backoff included: no
-    /// retry starts once it is spent, and the command fails with
-    /// ClusterError listing its attempts (an attempt already under way still
-    /// ends within its socket_timeout). Unset: connection_kwargs.socket_timeout;
-    /// when that is unset too, only the 16-attempt limit applies.
+    /// Longest one command may take, retries and backoff included. While
+    /// it lasts, a command waits out a failover: refused connections,
+    /// CLUSTERDOWN and TRYAGAIN are retried with a growing backoff (up to
+    /// 500 ms) on the newest slot map. No retry starts once it is spent,
+    /// and the command fails with ClusterError saying so and listing its
+    /// last attempts, with the node and what it answered (an attempt already
+    /// under way still ends within its socket_timeout). MOVED and ASK count
+    /// apart, 16 at most, against redirect loops. Unset:
+    /// connection_kwargs.socket_timeout; when that is unset too, every
+    /// command stops after 16 attempts of any kind.
     std::optional<std::chrono::milliseconds> command_timeout = std::nullopt;
     /// The topology is re-discovered this often in the background, even
     /// when no command failed, so an idle client still learns of failovers
@@ -281,7 +289,7 @@ private:
     void refresh_loop();
 
     bool read_from_replicas_;
-    int cluster_down_retry_attempts_;
+    std::optional<int> cluster_down_retry_attempts_;
     bool retry_on_timeout_;
     std::optional<std::chrono::milliseconds> command_timeout_;
     std::chrono::milliseconds periodic_refresh_interval_;

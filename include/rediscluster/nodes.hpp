@@ -142,6 +142,11 @@ struct SlotRange {
     std::uint16_t last = 0;
     NodeInfo master;
     std::vector<NodeInfo> replicas;
+    /// The master's config epoch as the answering node knew it (CLUSTER
+    /// NODES), 0 when unknown. The cluster gives every new owner of a slot
+    /// an epoch above the last owner's, so discovery settles disagreeing
+    /// answers by it.
+    std::uint64_t config_epoch = 0;
 
     bool operator==(const SlotRange&) const = default;
 };
@@ -173,9 +178,12 @@ public:
     /// Master then replicas of shard `index`.
     [[nodiscard]] std::span<const NodeInfo> shard(std::size_t index) const noexcept { return shards_[index]; }
     [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+    /// The config epoch of the master of `slot` (0 when unknown or uncovered).
+    [[nodiscard]] std::uint64_t config_epoch(std::uint16_t slot) const noexcept;
 
 private:
     std::vector<std::vector<NodeInfo>> shards_;
+    std::vector<std::uint64_t> shard_epochs_;  // per shard, the highest epoch given for its master
     std::array<std::int16_t, kSlotCount> slot_shard_;
     std::vector<NodeInfo> nodes_;
     std::size_t covered_slots_ = 0;
@@ -229,11 +237,14 @@ private:
 // ---------------------------------------------------------------------------
 // NodeManager
 
-/// Runs one command on a node during discovery and returns its reply
-/// (throwing the library's typed errors). The pools supply one that uses
-/// their connection options (TLS, credentials, timeouts).
+/// Runs commands on a node during discovery: sends them together over one
+/// connection and returns their replies in order, error replies as values
+/// (Reply::is_error()). Throws the library's typed errors when the node
+/// cannot be reached or its connection fails (AuthenticationError for
+/// wrong credentials). The pools supply one that uses their connection
+/// options (TLS, credentials, timeouts).
 using NodeCommandRunner =
-    std::function<Reply(const HostPort& node, const std::vector<std::string>& command)>;
+    std::function<std::vector<Reply>(const HostPort& node, const std::vector<std::vector<std::string>>& commands)>;
 
 /// Called after every discovery that installed a new slot table, with that
 /// table; no NodeManager lock is held during the call.
@@ -243,50 +254,68 @@ using TopologyListener = std::function<void(const SlotTable&)>;
 struct NodeManagerOptions {
     /// Nodes to bootstrap from. At least one is required.
     std::vector<StartupNode> startup_nodes;
-    /// A full re-discovery happens after this many MOVED redirects (see
-    /// increment_reinitialize_counter). Unset: 25, as in the original.
+    /// A MOVED reply patches the slot map at once; a full re-discovery
+    /// follows after this many MOVED replies (see record_moved()). Unset:
+    /// 25, as in the original.
     std::optional<std::size_t> reinitialize_steps;
     /// Accept a slot map that does not cover all 16384 slots without asking
     /// the node whether the cluster requires full coverage.
     bool skip_full_coverage_check = false;
-    /// Re-discovery asks the nodes found by the previous discovery first,
-    /// then the startup nodes. Off: the startup nodes first, then the known
-    /// nodes (the original stopped at the startup nodes, so a client whose
-    /// only startup node died could not follow a failover).
+    /// Which nodes discovery draws from: with this set, the nodes found by
+    /// the previous discovery, then the startup nodes; otherwise the startup
+    /// nodes, then the known nodes (the original stopped at the startup
+    /// nodes, so a client whose only startup node died could not follow a
+    /// failover). Either way the startup nodes stay candidates, so names
+    /// that resolve to new addresses are found again.
     bool nodemanager_follow_cluster = false;
     /// Applied to every endpoint learnt from the cluster.
     HostPortRemap host_port_remap;
+    /// How many nodes each discovery hears from (default 3). More are asked
+    /// only while the answers so far leave slots uncovered, or fail.
+    std::size_t discovery_nodes = 3;
 };
 
 /// Discovers the cluster's topology and keeps the current slot table.
 ///
+/// How discovery chooses between views: it asks a few nodes (see
+/// discovery_nodes) for CLUSTER SHARDS (CLUSTER SLOTS on servers without
+/// it) and CLUSTER NODES, in one round trip each. The node that sent the
+/// last MOVED is asked first; the others are taken in turn, from a place
+/// in the list that moves on each time and starts at random, so clients do
+/// not all ask the same node. Answers are merged by each master's config
+/// epoch, as the cluster itself settles conflicts: per slot, the claim with
+/// the highest epoch wins. A slot learned from a MOVED keeps that owner
+/// until an answer names it, or names another owner with a newer epoch, so
+/// a node that has not yet heard of a failover cannot move the map back.
+///
 /// Thread safety: every method may be called from any thread. Readers get
 /// an immutable snapshot (a shared_ptr) and never wait for discovery.
-/// initialize() is single-flight: callers that arrive while one runs wait
-/// for it and share its result (or its exception) instead of starting
-/// another; no lock is held while talking to nodes.
+/// Discovery is single-flight: callers that arrive while one runs wait for
+/// it and share its result (or its exception) instead of starting another;
+/// no lock is held while talking to nodes.
 class NodeManager {
 public:
     /// Throws RedisClusterException when there is no startup node, and
-    /// RedisClusterConfigError for a startup node with an empty host or port 0.
-    /// `on_change`, when given, hears of every new slot table.
+    /// RedisClusterConfigError for a startup node with an empty host or port
+    /// 0, or discovery_nodes 0. `on_change`, when given, hears of every new
+    /// slot table.
     NodeManager(NodeManagerOptions options, NodeCommandRunner runner, TopologyListener on_change = {});
-
-    /// Discovers the topology: asks the seeds in order (the startup nodes,
-    /// and with nodemanager_follow_cluster also every known node) for
-    /// CLUSTER SLOTS until one answer covers every slot (or, when full
-    /// coverage is not required, any slot). Partial answers are merged;
-    /// answers that disagree on a slot's master raise ClusterError. On
-    /// failure the previous table is kept and RedisClusterException says
-    /// why each seed failed.
+    ~NodeManager();
+    /// Discovers the topology now (see the class comment), until the answers
+    /// cover every slot (or, when full coverage is not required, any slot).
+    /// On failure the previous table is kept and RedisClusterException says
+    /// why each node failed; wrong credentials throw AuthenticationError at
+    /// once.
     void initialize();
     /// Same as initialize().
     void reset();
-    /// initialize(), unless a discovery succeeded less than `min_age` ago
-    /// (then nothing happens) or one is running (then it waits for it).
-    /// Commands that fail over and over call this, so the cluster sees at
-    /// most one discovery per `min_age` from them however many there are.
-    void initialize_if_older_than(std::chrono::milliseconds min_age);
+    /// initialize(), unless the last discovery ended too recently: 100 ms
+    /// after a success, twice as long after each failure in a row up to
+    /// 3 s (±20 % jitter). Joins a discovery that is running. Returns
+    /// whether a discovery ran or was joined. Commands that fail over and
+    /// over call this, so the cluster sees few discoveries however many
+    /// commands there are, and fewer still while it cannot be reached.
+    bool refresh_if_due();
 
     /// The current slot table (empty before the first initialize()).
     [[nodiscard]] std::shared_ptr<const SlotTable> slots() const;
@@ -305,6 +334,8 @@ public:
     [[nodiscard]] const NodeManagerOptions& options() const noexcept { return options_; }
     /// How many times a discovery completed.
     [[nodiscard]] std::uint64_t generation() const;
+    /// How many discoveries were started, successful or not.
+    [[nodiscard]] std::uint64_t discovery_attempts() const;
 
     /// Records a MOVED for `slot` to `target` (already remapped): the slot
     /// now maps to the target at once. When the target was a replica of the
@@ -313,30 +344,51 @@ public:
     /// table changed.
     bool apply_moved(std::uint16_t slot, const HostPort& target);
 
+    /// A MOVED reply from `sender` (the node that answered): apply_moved(),
+    /// and `sender` is asked first by the next discovery. Returns true when
+    /// a full discovery should follow now: the target was unknown or a
+    /// replica (a failover), or reinitialize_steps MOVED replies have been
+    /// counted since the last discovery.
+    bool record_moved(std::uint16_t slot, const HostPort& target, const std::optional<HostPort>& sender);
+
     /// Counts `count` redirects; returns true each time the count reaches
     /// reinitialize_steps (the caller then re-discovers). Never skips a
     /// threshold, unlike the original's modulo test.
     bool increment_reinitialize_counter(std::size_t count = 1);
 
 private:
-    std::vector<HostPort> seeds() const;
+    struct View;
+    struct Pins;
+    // Runs one discovery: no lock is held. Returns the table it installed.
+    std::shared_ptr<const SlotTable> discover();
+    // Discovery, single-flight; `forced` ignores the refresh policy.
+    bool run_discovery(bool forced);
+    std::vector<HostPort> candidates();
+    View ask(const HostPort& node) const;
+    bool requires_full_coverage(const HostPort& node) const;
+    bool apply_moved_locked(std::uint16_t slot, const HostPort& target);
 
     NodeManagerOptions options_;
     NodeCommandRunner runner_;
     TopologyListener on_change_;
     std::size_t reinitialize_steps_;
 
-    mutable std::mutex table_mutex_;  // guards table_, generation_, counter, last_discovery_
+    mutable std::mutex table_mutex_;  // guards the members down to the next blank line
     std::shared_ptr<const SlotTable> table_;
     std::uint64_t generation_ = 0;
-    std::chrono::steady_clock::time_point last_discovery_{};
     std::size_t redirect_counter_ = 0;
+    std::unique_ptr<Pins> pins_;  // slots learned from MOVED replies
+    std::optional<HostPort> ask_first_;
+    std::size_t rotation_ = 0;
 
-    std::mutex refresh_mutex_;  // guards the single-flight state below
+    mutable std::mutex refresh_mutex_;  // guards the single-flight state below
     std::condition_variable refresh_done_;
     bool refresh_running_ = false;
     std::uint64_t refresh_round_ = 0;
     std::exception_ptr refresh_error_;
+    std::uint64_t attempts_ = 0;
+    int failures_in_a_row_ = 0;
+    std::chrono::steady_clock::time_point next_discovery_due_{};
 };
 
 }  // namespace rediscluster

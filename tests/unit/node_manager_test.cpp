@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
 #include <set>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "support/error_of.hpp"
@@ -34,27 +36,49 @@ Reply full_cluster() {
     return slots_reply({{0, 5460, 7000, 7003}, {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
 }
 
-// A scripted runner: per node port, what CLUSTER SLOTS and CONFIG GET answer
-// (a Reply, or an exception to throw). Records every call.
+// A scripted runner: per node port, what CLUSTER SLOTS, CLUSTER SHARDS,
+// CLUSTER NODES and CONFIG GET answer (a Reply, or an exception to throw).
+// A port with neither SLOTS nor SHARDS refuses connections. Without SHARDS
+// the node answers it with an error, as a server before 7.0 does; without
+// NODES, with an error too (no epochs). Records each call (each batch of
+// commands on one connection) by its first command.
 struct FakeCluster {
     std::map<std::uint16_t, std::function<Reply()>> cluster_slots;
+    std::map<std::uint16_t, std::function<Reply()>> cluster_shards;
+    std::map<std::uint16_t, std::string> cluster_nodes;
     std::map<std::uint16_t, std::string> require_full_coverage;  // "yes" / "no"
     std::vector<std::string> calls;
     std::mutex mutex;
 
     NodeCommandRunner runner() {
-        return [this](const HostPort& node, const std::vector<std::string>& command) -> Reply {
+        return [this](const HostPort& node, const std::vector<std::vector<std::string>>& commands) {
+            std::vector<Reply> replies;
+            std::function<Reply()> slots;
+            std::function<Reply()> shards;
+            std::optional<std::string> nodes;
+            std::string coverage = "yes";
             {
                 std::lock_guard lock(mutex);
-                calls.push_back(node_name(node.host, node.port) + " " + command[0] + " " + command[1]);
+                calls.push_back(node_name(node.host, node.port) + " " + commands[0][0] + " " + commands[0][1]);
+                if (cluster_slots.count(node.port)) slots = cluster_slots[node.port];
+                if (cluster_shards.count(node.port)) shards = cluster_shards[node.port];
+                if (cluster_nodes.count(node.port)) nodes = cluster_nodes[node.port];
+                if (require_full_coverage.count(node.port)) coverage = require_full_coverage[node.port];
             }
-            if (command[0] == "CLUSTER") {
-                auto it = cluster_slots.find(node.port);
-                if (it == cluster_slots.end()) throw ConnectionError("Connection refused");
-                return it->second();
+            if (!slots && !shards) throw ConnectionError("Connection refused");
+            for (const auto& command : commands) {
+                if (command[0] == "CONFIG") {
+                    replies.push_back(Reply::array(
+                        {Reply::bulk_string("cluster-require-full-coverage"), Reply::bulk_string(coverage)}));
+                } else if (command[1] == "SLOTS") {
+                    replies.push_back(slots ? slots() : Reply::error("ERR no SLOTS scripted"));
+                } else if (command[1] == "SHARDS") {
+                    replies.push_back(shards ? shards() : Reply::error("ERR unknown subcommand 'SHARDS'"));
+                } else {
+                    replies.push_back(nodes ? Reply::bulk_string(*nodes) : Reply::error("ERR unknown subcommand"));
+                }
             }
-            const auto answer = require_full_coverage.count(node.port) ? require_full_coverage[node.port] : "yes";
-            return Reply::array({Reply::bulk_string("cluster-require-full-coverage"), Reply::bulk_string(answer)});
+            return replies;
         };
     }
 };
@@ -65,12 +89,26 @@ NodeManagerOptions seeds(std::initializer_list<std::uint16_t> ports) {
     return options;
 }
 
-TEST(NodeManager, DiscoversFromTheFirstSeedWithoutAnExtraRoundTrip) {
+// CLUSTER NODES text: one line per (port, config epoch, role).
+std::string nodes_text(std::vector<std::tuple<int, int, std::string>> nodes) {
+    std::string text;
+    for (const auto& [port, epoch, role] : nodes) {
+        text += "id" + std::to_string(port) + " 127.0.0.1:" + std::to_string(port) + "@1" + std::to_string(port) + " " +
+                role + " - 0 0 " + std::to_string(epoch) + " connected\n";
+    }
+    return text;
+}
+
+TEST(NodeManager, DiscoversFromTheSeedsWithoutAskingForCoverage) {
     FakeCluster fake;
     fake.cluster_slots[7000] = full_cluster;
     NodeManager manager(seeds({7000, 7001}), fake.runner());
     manager.initialize();
-    EXPECT_EQ(fake.calls, std::vector<std::string>{"127.0.0.1:7000 CLUSTER SLOTS"});  // no CONFIG GET at full coverage
+    // CLUSTER SHARDS is refused (a server before 7.0): CLUSTER SLOTS then.
+    // 7001 is asked too (a discovery hears from up to 3 nodes), and no
+    // CONFIG GET at full coverage.
+    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7000 CLUSTER SHARDS", "127.0.0.1:7000 CLUSTER SLOTS",
+                                                    "127.0.0.1:7001 CLUSTER SHARDS"}));
     EXPECT_EQ(manager.slots()->size(), 16384u);
     EXPECT_EQ(manager.all_nodes().size(), 6u);
     EXPECT_EQ(manager.get_nodes_by_server_type("master").size(), 3u);
@@ -85,7 +123,9 @@ TEST(NodeManager, UnreachableSeedsAreSkipped) {
     fake.cluster_slots[7002] = [] () -> Reply { throw TimeoutError("Timeout reading from 127.0.0.1:7002"); };
     NodeManager manager(seeds({7002, 7000, 7001}), fake.runner());
     manager.initialize();
-    EXPECT_EQ(fake.calls.size(), 3u);
+    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7002 CLUSTER SHARDS", "127.0.0.1:7002 CLUSTER SLOTS",
+                                                    "127.0.0.1:7000 CLUSTER SHARDS", "127.0.0.1:7001 CLUSTER SHARDS",
+                                                    "127.0.0.1:7001 CLUSTER SLOTS"}));
     EXPECT_EQ(manager.slots()->size(), 16384u);
 }
 
@@ -110,10 +150,10 @@ TEST(NodeManager, ClusterDownSeedIsSkipped) {
 
 TEST(NodeManager, AuthenticationFailureStopsDiscoveryAtOnce) {
     FakeCluster fake;
-    fake.cluster_slots[7000] = [] () -> Reply { throw AuthenticationError("WRONGPASS invalid username-password pair"); };
+    fake.cluster_shards[7000] = [] () -> Reply { throw AuthenticationError("WRONGPASS invalid username-password pair"); };
     fake.cluster_slots[7001] = full_cluster;
     NodeManager manager(seeds({7000, 7001}), fake.runner());
-    EXPECT_EQ(error_of<RedisClusterException>([&] { manager.initialize(); }),
+    EXPECT_EQ(error_of<AuthenticationError>([&] { manager.initialize(); }),
               "ERROR sending 'cluster slots' command to redis server: 127.0.0.1:7000: WRONGPASS invalid "
               "username-password pair");
     EXPECT_EQ(fake.calls.size(), 1u);
@@ -126,8 +166,8 @@ TEST(NodeManager, PartialCoverageTriesTheNextSeedWhenFullCoverageIsRequired) {
     NodeManager manager(seeds({7000, 7001}), fake.runner());
     manager.initialize();  // the two partial answers merge into full coverage
     EXPECT_EQ(manager.slots()->size(), 16384u);
-    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7000 CLUSTER SLOTS", "127.0.0.1:7000 CONFIG GET",
-                                                    "127.0.0.1:7001 CLUSTER SLOTS"}));
+    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7000 CLUSTER SHARDS", "127.0.0.1:7000 CLUSTER SLOTS",
+                                                    "127.0.0.1:7001 CLUSTER SHARDS", "127.0.0.1:7001 CLUSTER SLOTS"}));
 }
 
 TEST(NodeManager, PartialCoverageEverywhereIsAnError) {
@@ -158,49 +198,144 @@ TEST(NodeManager, SkipFullCoverageCheckAcceptsPartialWithoutAsking) {
     NodeManager manager(options, fake.runner());
     manager.initialize();
     EXPECT_EQ(manager.slots()->size(), 5461u);
-    EXPECT_EQ(fake.calls.size(), 1u);
+    EXPECT_EQ(std::count(fake.calls.begin(), fake.calls.end(), "127.0.0.1:7000 CONFIG GET"), 0);
 }
 
-TEST(NodeManager, SeedsThatDisagreeAreAClearError) {
+TEST(NodeManager, AnswersThatDisagreeAreSettledByConfigEpoch) {
+    // 7000 has not heard that its replica 7003 took over (epoch 7); the
+    // others have. Whichever is asked first, the newer claim wins.
+    const auto stale = nodes_text({{7000, 1, "master"}, {7001, 2, "master"}, {7002, 3, "master"}, {7003, 1, "slave"}});
+    const auto fresh = nodes_text({{7000, 7, "slave"}, {7001, 2, "master"}, {7002, 3, "master"}, {7003, 7, "master"}});
+    const auto after_failover = [] {
+        return slots_reply({{0, 5460, 7003, 7000}, {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
+    };
+    for (const bool stale_first : {true, false}) {
+        FakeCluster fake;
+        fake.cluster_slots[7000] = full_cluster;
+        fake.cluster_nodes[7000] = stale;
+        fake.cluster_slots[7001] = after_failover;
+        fake.cluster_nodes[7001] = fresh;
+        fake.cluster_slots[7002] = after_failover;
+        fake.cluster_nodes[7002] = fresh;
+        NodeManager manager(stale_first ? seeds({7000, 7001, 7002}) : seeds({7001, 7002, 7000}), fake.runner());
+        manager.initialize();
+        EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7003") << stale_first;
+        EXPECT_EQ(manager.slots()->config_epoch(42), 7u);
+        EXPECT_EQ(manager.get_master_node_by_slot(6000).name, "127.0.0.1:7001");
+        EXPECT_EQ(manager.slots()->size(), 16384u);
+    }
+}
+
+TEST(NodeManager, ASlotLearnedFromMovedIsNotGivenBackToAStaleAnswer) {
     FakeCluster fake;
-    fake.cluster_slots[7000] = [] { return slots_reply({{0, 100, 7000, 0}}); };
-    fake.cluster_slots[7001] = [] { return slots_reply({{50, 16383, 7001, 0}}); };
-    NodeManager manager(seeds({7000, 7001}), fake.runner());
-    EXPECT_EQ(error_of<ClusterError>([&] { manager.initialize(); }),
-              "startup nodes could not agree on a valid slots cache: 127.0.0.1:7000 vs 127.0.0.1:7001 on slot: 50");
+    fake.cluster_slots[7000] = full_cluster;
+    fake.cluster_nodes[7000] = nodes_text({{7000, 1, "master"}, {7001, 2, "master"}, {7002, 3, "master"}});
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    // The replica took over; 7000 itself has not heard of it yet.
+    EXPECT_TRUE(manager.record_moved(42, {"127.0.0.1", 7003}, HostPort{"127.0.0.1", 7001}));
+    manager.initialize();
+    EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7003");
+    EXPECT_EQ(manager.get_master_node_by_slot(5460).name, "127.0.0.1:7003");
+    EXPECT_EQ(manager.get_master_node_by_slot(5461).name, "127.0.0.1:7001");
+    // A change newer than the MOVED (epoch above the displaced owner's)
+    // does take the slots.
+    fake.cluster_slots[7000] = [] {
+        return slots_reply({{0, 5460, 7001, 0}, {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
+    };
+    fake.cluster_nodes[7000] = nodes_text({{7001, 9, "master"}, {7002, 3, "master"}});
+    manager.initialize();
+    EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7001");
 }
 
-TEST(NodeManager, FollowClusterAsksTheKnownNodesFirst) {
+TEST(NodeManager, AnAnswerNamingTheMovedOwnerConfirmsIt) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = full_cluster;
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    EXPECT_TRUE(manager.apply_moved(100, {"127.0.0.1", 7001}));
+    // Without epochs the answer cannot be ranked: the pin holds.
+    manager.initialize();
+    EXPECT_EQ(manager.get_master_node_by_slot(100).name, "127.0.0.1:7001");
+    // An answer that names 7001 for slot 100 confirms it; after that the
+    // cluster's word is taken again.
+    fake.cluster_slots[7000] = [] {
+        return slots_reply({{0, 99, 7000, 7003}, {100, 100, 7001, 7004}, {101, 5460, 7000, 7003},
+                            {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
+    };
+    manager.initialize();
+    fake.cluster_slots[7000] = full_cluster;  // moved back
+    manager.initialize();
+    EXPECT_EQ(manager.get_master_node_by_slot(100).name, "127.0.0.1:7000");
+}
+
+TEST(NodeManager, AnswersWithCLUSTERSHARDSNeedNoCLUSTERSLOTS) {
+    FakeCluster fake;
+    fake.cluster_shards[7000] = [] {
+        const auto node = [](int port, std::string role) {
+            return Reply::array({Reply::bulk_string("id"), Reply::bulk_string("n" + std::to_string(port)),
+                                 Reply::bulk_string("port"), Reply::integer(port), Reply::bulk_string("endpoint"),
+                                 Reply::bulk_string("127.0.0.1"), Reply::bulk_string("role"), Reply::bulk_string(role),
+                                 Reply::bulk_string("health"), Reply::bulk_string("online")});
+        };
+        return Reply::array({Reply::array({Reply::bulk_string("slots"),
+                                           Reply::array({Reply::integer(0), Reply::integer(16383)}),
+                                           Reply::bulk_string("nodes"),
+                                           Reply::array({node(7000, "master"), node(7001, "replica")})})});
+    };
+    fake.cluster_nodes[7000] = nodes_text({{7000, 4, "master"}, {7001, 4, "slave"}});
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    EXPECT_EQ(fake.calls, std::vector<std::string>{"127.0.0.1:7000 CLUSTER SHARDS"});
+    EXPECT_EQ(manager.slots()->size(), 16384u);
+    EXPECT_EQ(manager.slots()->config_epoch(0), 4u);
+    EXPECT_EQ(manager.get_nodes_by_server_type("slave").size(), 1u);
+}
+
+TEST(NodeManager, ADiscoveryHearsFromAFewNodesAndEachStartsOneFurther) {
+    FakeCluster fake;
+    for (const int port : {7000, 7001, 7002, 7003, 7004, 7005}) fake.cluster_slots[static_cast<std::uint16_t>(port)] = full_cluster;
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    std::set<std::string> first_asked;
+    for (int i = 0; i < 6; ++i) {
+        fake.calls.clear();
+        manager.initialize();
+        EXPECT_EQ(std::count_if(fake.calls.begin(), fake.calls.end(),
+                                [](const std::string& call) { return call.ends_with("CLUSTER SLOTS"); }),
+                  3);
+        first_asked.insert(fake.calls.front());
+    }
+    EXPECT_EQ(first_asked.size(), 6u);  // every node once
+}
+
+TEST(NodeManager, TheNodeThatSentMovedIsAskedFirst) {
+    FakeCluster fake;
+    for (const int port : {7000, 7001, 7002, 7003, 7004, 7005}) fake.cluster_slots[static_cast<std::uint16_t>(port)] = full_cluster;
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    for (const std::uint16_t sender : {std::uint16_t{7004}, std::uint16_t{7002}, std::uint16_t{7005}}) {
+        EXPECT_FALSE(manager.record_moved(100, {"127.0.0.1", 7001}, HostPort{"127.0.0.1", sender}));
+        fake.calls.clear();
+        manager.initialize();
+        EXPECT_EQ(fake.calls.front(), "127.0.0.1:" + std::to_string(sender) + " CLUSTER SHARDS");
+    }
+}
+
+TEST(NodeManager, TheStartupNodesStayCandidatesBesideTheKnownNodes) {
     FakeCluster fake;
     fake.cluster_slots[7000] = full_cluster;
     fake.cluster_slots[7001] = full_cluster;
-    auto options = seeds({7001});
-    options.nodemanager_follow_cluster = true;
-    NodeManager manager(options, fake.runner());
-    manager.initialize();
-    fake.cluster_slots.erase(7001);  // the only startup node is gone
-    fake.calls.clear();
-    manager.initialize();
-    EXPECT_EQ(fake.calls, std::vector<std::string>{"127.0.0.1:7000 CLUSTER SLOTS"});
-    EXPECT_EQ(manager.generation(), 2u);
-}
-
-TEST(NodeManager, WithoutFollowClusterTheStartupNodesComeFirstThenTheKnownNodes) {
-    FakeCluster fake;
-    fake.cluster_slots[7000] = full_cluster;
-    fake.cluster_slots[7001] = full_cluster;
-    NodeManager manager(seeds({7001}), fake.runner());
-    manager.initialize();
-    fake.calls.clear();
-    manager.initialize();
-    EXPECT_EQ(fake.calls, std::vector<std::string>{"127.0.0.1:7001 CLUSTER SLOTS"});
-    // The only startup node died: the client still follows the cluster
-    // through the nodes it knows, in slot order.
-    fake.cluster_slots.erase(7001);
-    fake.calls.clear();
-    manager.initialize();
-    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7001 CLUSTER SLOTS", "127.0.0.1:7000 CLUSTER SLOTS"}));
-    EXPECT_EQ(manager.generation(), 3u);
+    for (const bool follow : {false, true}) {
+        auto options = seeds({7001});
+        options.nodemanager_follow_cluster = follow;
+        NodeManager manager(options, fake.runner());
+        manager.initialize();
+        fake.cluster_slots.erase(7001);  // the only startup node dies
+        manager.initialize();  // the nodes it knows still answer
+        EXPECT_EQ(manager.generation(), 2u) << follow;
+        fake.cluster_slots[7001] = full_cluster;
+    }
 }
 
 TEST(NodeManager, WhenNoNodeAnswersTheOldTableIsKept) {
@@ -214,17 +349,25 @@ TEST(NodeManager, WhenNoNodeAnswersTheOldTableIsKept) {
     EXPECT_EQ(manager.generation(), 1u);
 }
 
-TEST(NodeManager, InitializeIfOlderThanSkipsAFreshTable) {
+TEST(NodeManager, RefreshIfDueSpacesDiscoveriesOut) {
     FakeCluster fake;
     fake.cluster_slots[7000] = full_cluster;
     NodeManager manager(seeds({7000}), fake.runner());
-    manager.initialize_if_older_than(std::chrono::hours(1));  // never discovered: discovers
+    EXPECT_TRUE(manager.refresh_if_due());  // never discovered: discovers
     EXPECT_EQ(manager.generation(), 1u);
-    manager.initialize_if_older_than(std::chrono::hours(1));
+    EXPECT_FALSE(manager.refresh_if_due());  // just done
     EXPECT_EQ(manager.generation(), 1u);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    manager.initialize_if_older_than(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past 100 ms + 20 %
+    EXPECT_TRUE(manager.refresh_if_due());
     EXPECT_EQ(manager.generation(), 2u);
+    // A failed discovery is an attempt too: the next waits for its turn.
+    fake.cluster_slots.clear();
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    EXPECT_THROW((void)manager.refresh_if_due(), RedisClusterException);
+    EXPECT_FALSE(manager.refresh_if_due());
+    EXPECT_EQ(manager.discovery_attempts(), 3u);
+    EXPECT_THROW(manager.initialize(), RedisClusterException);  // initialize() is never held back
+    EXPECT_EQ(manager.discovery_attempts(), 4u);
 }
 
 TEST(NodeManager, TheListenerHearsOfEveryNewTable) {
@@ -257,6 +400,9 @@ TEST(NodeManager, InvalidConstructionArguments) {
     EXPECT_THROW(NodeManager(seeds({0}), fake.runner()), RedisClusterConfigError);
     auto options = seeds({7000});
     options.reinitialize_steps = 0;
+    EXPECT_THROW(NodeManager(options, fake.runner()), RedisClusterConfigError);
+    options.reinitialize_steps = 1;
+    options.discovery_nodes = 0;
     EXPECT_THROW(NodeManager(options, fake.runner()), RedisClusterConfigError);
     NodeManager manager(seeds({7000}), fake.runner());
     EXPECT_EQ(error_of<RedisClusterConfigError>([&] { (void)manager.get_nodes_by_server_type("replica"); }),
@@ -328,6 +474,37 @@ TEST(NodeManager, ReinitializeCounterFiresAtEveryThreshold) {
     EXPECT_FALSE(manager.increment_reinitialize_counter());
     // A jump past the threshold still fires (the original's modulo test did not).
     EXPECT_TRUE(manager.increment_reinitialize_counter(5));
+}
+
+TEST(NodeManager, MovedToAKnownMasterRefreshesEveryReinitializeSteps) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = full_cluster;
+    auto options = seeds({7000});
+    options.reinitialize_steps = 3;
+    NodeManager manager(options, fake.runner());
+    manager.initialize();
+    EXPECT_FALSE(manager.record_moved(1, {"127.0.0.1", 7001}, std::nullopt));
+    EXPECT_FALSE(manager.record_moved(2, {"127.0.0.1", 7002}, std::nullopt));
+    EXPECT_TRUE(manager.record_moved(3, {"127.0.0.1", 7001}, std::nullopt));
+    EXPECT_FALSE(manager.record_moved(4, {"127.0.0.1", 7001}, std::nullopt));
+    manager.initialize();  // a discovery starts the count again
+    EXPECT_FALSE(manager.record_moved(5, {"127.0.0.1", 7001}, std::nullopt));
+    EXPECT_FALSE(manager.record_moved(6, {"127.0.0.1", 7001}, std::nullopt));
+    EXPECT_TRUE(manager.record_moved(7, {"127.0.0.1", 7001}, std::nullopt));
+    EXPECT_EQ(manager.get_master_node_by_slot(7).name, "127.0.0.1:7001");  // patched all the same
+}
+
+TEST(NodeManager, MovedToAReplicaOrAnUnknownNodeRefreshesAtOnce) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = full_cluster;
+    auto options = seeds({7000});
+    options.reinitialize_steps = 1000;
+    NodeManager manager(options, fake.runner());
+    manager.initialize();
+    EXPECT_TRUE(manager.record_moved(42, {"127.0.0.1", 7003}, std::nullopt));  // 7000's replica: a failover
+    EXPECT_EQ(manager.get_master_node_by_slot(0).name, "127.0.0.1:7003");
+    EXPECT_TRUE(manager.record_moved(42, {"127.0.0.1", 7999}, std::nullopt));  // a node never seen
+    EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7999");
 }
 
 TEST(NodeManager, ConcurrentInitializeCallsShareOneDiscovery) {
