@@ -34,7 +34,8 @@ TEST(RedisClusterFake, ARedirectLoopEndsWithTtlExhaustedListingTheAttempts) {
         for (int i = 0; i < 16; ++i) {
             redirects.push_back(expect_any("-MOVED " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(port) + "\r\n"));
         }
-        return std::vector<test::FakeScript>{{expect({"CLUSTER", "SLOTS"}, all_slots_on(port))}, redirects};
+        return std::vector<test::FakeScript>{test::refuse_cluster_shards(), {expect({"CLUSTER", "SLOTS"}, all_slots_on(port))},
+                                             redirects};
     });
     RedisClusterOptions options;
     options.startup_nodes = {{"127.0.0.1", node.port()}};
@@ -57,7 +58,8 @@ TEST(RedisClusterFake, MovedToAnUnreachableAddressFailsWithinItsBudget) {
     FakeNode node([&](std::uint16_t port) {
         test::FakeScript redirects;
         for (int i = 0; i < 16; ++i) redirects.push_back(expect_any("-MOVED " + std::to_string(slot) + " 127.0.0.1:1\r\n"));
-        return std::vector<test::FakeScript>{{expect({"CLUSTER", "SLOTS"}, all_slots_on(port))}, redirects};
+        return std::vector<test::FakeScript>{test::refuse_cluster_shards(), {expect({"CLUSTER", "SLOTS"}, all_slots_on(port))},
+                                             redirects};
     });
     RedisClusterOptions options;
     options.startup_nodes = {{"127.0.0.1", node.port()}};

@@ -2,9 +2,11 @@
 // rules of CLUSTER SLOTS (empty host, "?", host names), replies of the wrong
 // shape, a seed that never answers, and partial slot coverage.
 //
-// Discovery runs each command on a fresh connection: CLUSTER SLOTS on one,
-// and, only when the answer does not cover every slot, CONFIG GET
-// cluster-require-full-coverage on the next.
+// Discovery asks each node for CLUSTER SHARDS and CLUSTER NODES together on
+// one connection. These seeds are servers without CLUSTER SHARDS (before
+// 7.0): they refuse it, and are asked for CLUSTER SLOTS on the next
+// connection; only when the answers do not cover every slot, CONFIG GET
+// cluster-require-full-coverage on the one after.
 
 #include <gtest/gtest.h>
 
@@ -33,7 +35,11 @@ using test::resp_integer;
 
 const std::vector<std::string> kNoProblems;
 const std::vector<std::string> kClusterSlots = {"CLUSTER", "SLOTS"};
+const std::vector<std::string> kClusterShards = {"CLUSTER", "SHARDS"};
+const std::vector<std::string> kClusterNodes = {"CLUSTER", "NODES"};
 const std::vector<std::string> kConfigGetCoverage = {"CONFIG", "GET", "cluster-require-full-coverage"};
+const test::FakeScript kNoShards = test::refuse_cluster_shards();
+const std::vector<ReceivedCommand> kAskedForSlots = {{0, kClusterShards}, {0, kClusterNodes}, {1, kClusterSlots}};
 
 // One node of a CLUSTER SLOTS entry: [host, port, id].
 std::string endpoint(std::string_view host, std::uint16_t port) {
@@ -75,7 +81,7 @@ std::string seed_name(const FakeNode& node) { return "127.0.0.1:" + std::to_stri
 // being the seed's own.
 std::unique_ptr<FakeNode> seed_answering(const std::function<std::string(std::uint16_t)>& reply) {
     return std::make_unique<FakeNode>([&](std::uint16_t port) {
-        return std::vector<test::FakeScript>{{expect(kClusterSlots, reply(port))}};
+        return std::vector<test::FakeScript>{kNoShards, {expect(kClusterSlots, reply(port))}};
     });
 }
 
@@ -87,7 +93,7 @@ TEST(DiscoveryFake, EmptyHostMeansTheResponder) {
     EXPECT_EQ(pool.nodes.all_nodes(), std::vector<NodeInfo>{make_node("127.0.0.1", seed->port(), "master")});
     EXPECT_EQ(pool.nodes.slots()->size(), 16384u);
     EXPECT_EQ(pool.get_master_node_by_slot(12182).name, seed_name(*seed));
-    EXPECT_EQ(seed->commands(), (std::vector<ReceivedCommand>{{0, kClusterSlots}}));
+    EXPECT_EQ(seed->commands(), kAskedForSlots);
     EXPECT_EQ(seed->problems(), kNoProblems);
 }
 
@@ -100,7 +106,7 @@ TEST(DiscoveryFake, UnknownEndpointsAreSkipped) {
             slot_range(0, 8191, {endpoint("", port), endpoint("?", 7100)}),
             slot_range(8192, 16383, {endpoint("?", 7101), endpoint("", port)}),
         });
-        return std::vector<test::FakeScript>{{expect(kClusterSlots, slots)},
+        return std::vector<test::FakeScript>{kNoShards, {expect(kClusterSlots, slots)},
                                              {expect(kConfigGetCoverage, coverage_reply("no"))}};
     });
     ClusterConnectionPool pool(options_for({&seed}));
@@ -139,7 +145,7 @@ TEST(DiscoveryFake, EmptyHostMeansTheSeedAsItWasNamed) {
 // --- replies of the wrong shape ----------------------------------------------------------
 
 TEST(DiscoveryFake, ReplyThatIsNotAnArrayFailsNamingTheSeedAndTheShape) {
-    const FakeNode seed({{expect(kClusterSlots, "+OK\r\n")}});
+    const FakeNode seed({kNoShards, {expect(kClusterSlots, "+OK\r\n")}});
     const auto message = discovery_error(options_for({&seed}));
     EXPECT_NE(message.find("Redis Cluster cannot be connected"), std::string::npos) << message;
     EXPECT_NE(message.find(seed_name(seed) + ": CLUSTER SLOTS: expected an array of slot ranges"), std::string::npos)
@@ -159,20 +165,22 @@ TEST(DiscoveryFake, EntryWithAStringSlotFailsNamingTheSeedAndTheEntry) {
 }
 
 TEST(DiscoveryFake, ErrorReplyFailsNamingTheSeed) {
-    const FakeNode seed({{expect(kClusterSlots, "-ERR This instance has cluster support disabled\r\n")}});
+    const FakeNode seed({{expect(kClusterShards, "-ERR This instance has cluster support disabled\r\n"),
+                          expect(kClusterNodes, "-ERR This instance has cluster support disabled\r\n")},
+                         {expect(kClusterSlots, "-ERR This instance has cluster support disabled\r\n")}});
     const auto message = discovery_error(options_for({&seed}));
     EXPECT_NE(message.find(seed_name(seed) + ": ERR This instance has cluster support disabled"), std::string::npos)
         << message;
 }
 
 TEST(DiscoveryFake, ABadSeedIsSkippedForTheNextOne) {
-    const FakeNode bad({{expect(kClusterSlots, "+OK\r\n")}});
+    const FakeNode bad({kNoShards, {expect(kClusterSlots, "+OK\r\n")}});
     const auto good = seed_answering(all_slots_on_responder);
     ClusterConnectionPool pool(options_for({&bad, good.get()}));
     EXPECT_EQ(pool.nodes.all_nodes(), std::vector<NodeInfo>{make_node("127.0.0.1", good->port(), "master")});
     EXPECT_EQ(pool.nodes.slots()->size(), 16384u);
-    EXPECT_EQ(bad.commands(), (std::vector<ReceivedCommand>{{0, kClusterSlots}}));
-    EXPECT_EQ(good->commands(), (std::vector<ReceivedCommand>{{0, kClusterSlots}}));
+    EXPECT_EQ(bad.commands(), kAskedForSlots);
+    EXPECT_EQ(good->commands(), kAskedForSlots);
     EXPECT_EQ(bad.problems(), kNoProblems);
     EXPECT_EQ(good->problems(), kNoProblems);
 }
@@ -184,13 +192,13 @@ TEST(DiscoveryFake, ASeedWithAStringSlotIsSkippedForTheNextOne) {
     const auto good = seed_answering(all_slots_on_responder);
     ClusterConnectionPool pool(options_for({bad.get(), good.get()}));
     EXPECT_EQ(pool.get_master_node_by_slot(0).port, good->port());
-    EXPECT_EQ(bad->commands().size(), 1u);
+    EXPECT_EQ(bad->commands().size(), 3u);
 }
 
 // --- a seed that never answers ---------------------------------------------------------
 
 TEST(DiscoveryFake, AHangingSeedDoesNotHangDiscovery) {
-    const FakeNode hanging({{expect(kClusterSlots, ""), test::hang()}});
+    const FakeNode hanging({{expect(kClusterShards, ""), test::hang()}});
     const auto good = seed_answering(all_slots_on_responder);
     auto options = options_for({&hanging, good.get()});
     options.connection_kwargs.socket_timeout = 500ms;
@@ -202,14 +210,14 @@ TEST(DiscoveryFake, AHangingSeedDoesNotHangDiscovery) {
     EXPECT_GE(elapsed, 500ms) << "the hanging seed was asked first";
     ASSERT_TRUE(pool);
     EXPECT_EQ(pool->get_master_node_by_slot(0).port, good->port());
-    EXPECT_EQ(hanging.commands(), (std::vector<ReceivedCommand>{{0, kClusterSlots}}));
+    EXPECT_EQ(hanging.commands().front(), (ReceivedCommand{0, kClusterShards}));
     EXPECT_EQ(hanging.problems(), kNoProblems);
 }
 
 TEST(DiscoveryFake, DiscoveryTimeoutIsCappedEvenWhenConnectionsWaitForever) {
     // socket_timeout = nullopt means "wait forever" for ordinary replies;
     // discovery still gives up on a frozen seed (after its own 5 s cap).
-    const FakeNode hanging({{expect(kClusterSlots, ""), test::hang()}});
+    const FakeNode hanging({{expect(kClusterShards, ""), test::hang()}});
     const auto good = seed_answering(all_slots_on_responder);
     auto options = options_for({&hanging, good.get()});
     options.connection_kwargs.socket_timeout = std::nullopt;
@@ -224,7 +232,7 @@ TEST(DiscoveryFake, DiscoveryTimeoutIsCappedEvenWhenConnectionsWaitForever) {
 // --- partial coverage --------------------------------------------------------------------
 
 std::vector<test::FakeScript> partial_coverage(std::uint16_t port, std::string_view require_full_coverage) {
-    return {{expect(kClusterSlots, resp_array({slot_range(0, 100, {endpoint("", port)})}))},
+    return {kNoShards, {expect(kClusterSlots, resp_array({slot_range(0, 100, {endpoint("", port)})}))},
             {expect(kConfigGetCoverage, coverage_reply(require_full_coverage))}};
 }
 
@@ -235,7 +243,8 @@ TEST(DiscoveryFake, PartialCoverageAcceptedWhenTheClusterDoesNotRequireFullCover
     EXPECT_TRUE(pool.nodes.slots()->covered(100));
     EXPECT_FALSE(pool.nodes.slots()->covered(101));
     // Each command on a connection of its own.
-    const std::vector<ReceivedCommand> expected = {{0, kClusterSlots}, {1, kConfigGetCoverage}};
+    const std::vector<ReceivedCommand> expected = {
+        {0, kClusterShards}, {0, kClusterNodes}, {1, kClusterSlots}, {2, kConfigGetCoverage}};
     EXPECT_EQ(seed.commands(), expected) << test::to_string(seed.commands());
     EXPECT_EQ(seed.problems(), kNoProblems);
 }
@@ -246,20 +255,20 @@ TEST(DiscoveryFake, PartialCoverageRefusedWhenTheClusterRequiresFullCoverage) {
     EXPECT_TRUE(message.starts_with("All slots are not covered")) << message;
     EXPECT_NE(message.find("101 of 16384"), std::string::npos) << message;
     EXPECT_NE(message.find(seed_name(seed)), std::string::npos) << message;
-    EXPECT_EQ(seed.commands().size(), 2u) << test::to_string(seed.commands());
+    EXPECT_EQ(seed.commands().size(), 4u) << test::to_string(seed.commands());
     EXPECT_EQ(seed.problems(), kNoProblems);
 }
 
 TEST(DiscoveryFake, SkipFullCoverageCheckDoesNotAsk) {
     const FakeNode seed([](std::uint16_t port) {
-        return std::vector<test::FakeScript>{{expect(kClusterSlots, resp_array({slot_range(0, 100, {endpoint("", port)})}))}};
+        return std::vector<test::FakeScript>{kNoShards, {expect(kClusterSlots, resp_array({slot_range(0, 100, {endpoint("", port)})}))}};
     });
     auto options = options_for({&seed});
     options.skip_full_coverage_check = true;
     ClusterConnectionPool pool(std::move(options));
     EXPECT_EQ(pool.nodes.slots()->size(), 101u);
-    EXPECT_EQ(seed.commands(), (std::vector<ReceivedCommand>{{0, kClusterSlots}}));
-    EXPECT_EQ(seed.accepted_connections(), 1u);
+    EXPECT_EQ(seed.commands(), kAskedForSlots);
+    EXPECT_EQ(seed.accepted_connections(), 2u);
     EXPECT_EQ(seed.problems(), kNoProblems);
 }
 

@@ -53,6 +53,11 @@ FakeStep send_then_close(std::string bytes) {
     return FakeStep{FakeStep::Action::send_then_close, std::nullopt, std::move(bytes)};
 }
 
+FakeScript refuse_cluster_shards() {
+    return {expect({"CLUSTER", "SHARDS"}, "-ERR unknown subcommand 'SHARDS'\r\n"),
+            expect({"CLUSTER", "NODES"}, "-ERR unknown subcommand 'NODES'\r\n")};
+}
+
 FakeStep hang() { return FakeStep{FakeStep::Action::hang, std::nullopt, {}}; }
 
 std::string to_string(const ReceivedCommand& command) {

@@ -72,6 +72,11 @@ FakeStep hang();
 /// The steps of one connection.
 using FakeScript = std::vector<FakeStep>;
 
+/// A server without CLUSTER SHARDS (before 7.0): discovery's first
+/// connection to a node asks for CLUSTER SHARDS and CLUSTER NODES, and both
+/// are refused; discovery then asks for CLUSTER SLOTS on the next one.
+FakeScript refuse_cluster_shards();
+
 /// A command the node received, and on which connection (0 = first accepted).
 struct ReceivedCommand {
     std::size_t connection = 0;
