@@ -68,8 +68,17 @@ void BM_NodeManagerMasterBySlot(benchmark::State& state) {
     const auto reply = cluster_slots_reply(three_by_one_ranges());
     rediscluster::NodeManagerOptions options;
     options.startup_nodes = {{"127.0.0.1", 7000}};
-    rediscluster::NodeManager manager(std::move(options), [&](const rediscluster::HostPort&,
-                                                              const std::vector<std::string>&) { return reply; });
+    // CLUSTER SHARDS refused (as by a server before 7.0), then the canned
+    // CLUSTER SLOTS; CLUSTER NODES refused too (no epochs).
+    rediscluster::NodeManager manager(
+        std::move(options),
+        [&](const rediscluster::HostPort&, const std::vector<std::vector<std::string>>& commands) {
+            std::vector<rediscluster::Reply> replies;
+            for (const auto& command : commands) {
+                replies.push_back(command[1] == "SLOTS" ? reply : rediscluster::Reply::error("ERR unknown subcommand"));
+            }
+            return replies;
+        });
     manager.initialize();
     const auto slots = random_slots();
     std::size_t i = 0;
