@@ -91,35 +91,32 @@ TEST(PoolDiscovery, AclCredentialsAreUsedForDiscovery) {
     options.connection_kwargs.password = "wrong";
     try {
         ClusterConnectionPool refused(options);
-        FAIL() << "expected RedisClusterException";
-    } catch (const RedisClusterException& e) {
+        FAIL() << "expected AuthenticationError";
+    } catch (const AuthenticationError& e) {
         EXPECT_NE(std::string(e.what()).find("WRONGPASS"), std::string::npos) << e.what();
     }
 }
 
-TEST(PoolDiscovery, FollowClusterReinitializesFromTheNodesItKnows) {
-    // Seen on the servers: the second discovery asks a node that is not a
-    // startup node (the first known master), not the startup node again.
-    auto options = plain_options();
-    options.startup_nodes = {{"127.0.0.1", test::plain_node(4)}};
-    options.nodemanager_follow_cluster = true;
-    ClusterConnectionPool pool(options);
-    const auto first_known = pool.nodes.all_nodes().front();
-    ASSERT_NE(first_known.port, test::plain_node(4));
-    auto slots_calls = [](std::uint16_t port) {
-        return test::info_field(port, "commandstats", "cmdstat_cluster|slots", "calls");
-    };
-    const auto startup_before = slots_calls(test::plain_node(4));
-    const auto known_before = slots_calls(first_known.port);
-    pool.initialize();
-    EXPECT_EQ(slots_calls(first_known.port), known_before + 1);
-    EXPECT_EQ(slots_calls(test::plain_node(4)), startup_before);
-
-    options.nodemanager_follow_cluster = false;
-    ClusterConnectionPool fixed(options);
-    const auto startup_fixed = slots_calls(test::plain_node(4));
-    fixed.initialize();
-    EXPECT_EQ(slots_calls(test::plain_node(4)), startup_fixed + 1);
+TEST(PoolDiscovery, EachDiscoveryAsksThreeNodesTakenInTurn) {
+    // Seen on the servers: every discovery sends CLUSTER SHARDS to 3 of
+    // the 6 nodes, starting one node further each time, so over 6
+    // discoveries each node is asked 3 times, whichever list it draws from.
+    for (const bool follow : {true, false}) {
+        auto options = plain_options();
+        options.startup_nodes = {{"127.0.0.1", test::plain_node(4)}};
+        options.nodemanager_follow_cluster = follow;
+        ClusterConnectionPool pool(options);
+        auto shards_calls = [](std::uint16_t port) {
+            return test::info_field(port, "commandstats", "cmdstat_cluster|shards", "calls");
+        };
+        std::vector<std::int64_t> before;
+        for (int i = 0; i < 6; ++i) before.push_back(shards_calls(test::plain_node(i)));
+        for (int round = 0; round < 6; ++round) pool.initialize();
+        for (int i = 0; i < 6; ++i) {
+            EXPECT_EQ(shards_calls(test::plain_node(i)), before[static_cast<std::size_t>(i)] + 3)
+                << "node " << i << (follow ? " (follow_cluster)" : "");
+        }
+    }
 }
 
 TEST(Pool, WritesAndReadsGoToTheSlotsMasterByDefault) {
