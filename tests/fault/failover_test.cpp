@@ -73,8 +73,7 @@ TEST_P(FaultFailover, PlannedFailoverUnderLoadReachesNoCallerAndLosesNothing) {
     ASSERT_TRUE(eventually([&] { return load.completed() > 2000 / kLoadScale; }, 20s));
 
     const auto failover_at = Clock::now();
-    (void)node_command(replica, {"CLUSTER", "FAILOVER"});
-    ASSERT_TRUE(eventually([&] { return cluster.role(replica) == "master"; }, 20s)) << "the replica did not take over";
+    ASSERT_TRUE(fail_over_to(replica, 30s)) << "the replica did not take over";
     const auto promoted_at = Clock::now();
     std::this_thread::sleep_for(2s);  // the load goes on after the promotion
     const auto records = load.stop();

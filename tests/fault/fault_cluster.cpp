@@ -66,6 +66,27 @@ bool eventually(const std::function<bool()>& check, std::chrono::milliseconds li
     return check();
 }
 
+bool fail_over_to(std::uint16_t replica, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    const auto is_master = [&] {
+        try {
+            return node_command(replica, {"ROLE"})[0].str() == "master";
+        } catch (const Error&) {
+            return false;
+        }
+    };
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            (void)node_command(replica, {"CLUSTER", "FAILOVER"});
+        } catch (const Error&) {
+            // Refused while the last attempt is still under way: wait for it.
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (eventually(is_master, std::min<std::chrono::milliseconds>(5s, std::max(left, 0ms)))) return true;
+    }
+    return is_master();
+}
+
 std::string key_in_slot(std::uint16_t slot, std::string_view suffix) {
     for (unsigned tag = 0;; ++tag) {
         const std::string hash_tag = "t" + std::to_string(tag);

@@ -70,6 +70,12 @@ Reply node_command(std::uint16_t port, const std::vector<std::string>& command);
 /// Waits (bounded) until `check` holds; returns whether it did.
 bool eventually(const std::function<bool()>& check, std::chrono::milliseconds limit);
 
+/// Sends CLUSTER FAILOVER to `replica` until it reports itself a master.
+/// A manual failover that does not complete in time (its master busy, a
+/// vote lost) is abandoned by the server, so it is sent again every 5 s.
+/// Returns whether the replica took over within `limit`.
+bool fail_over_to(std::uint16_t replica, std::chrono::milliseconds limit);
+
 /// A key whose slot is `slot`: "{<tag>}:<suffix>" with a tag found by search.
 std::string key_in_slot(std::uint16_t slot, std::string_view suffix);
 

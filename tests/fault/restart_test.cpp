@@ -93,8 +93,7 @@ TEST(FaultRestart, AKilledMasterComesBackAsReplicaAndTakesOverAgain) {
     ASSERT_TRUE(eventually([&] { return replica_in_sync(master); }, 30s)) << "the old master did not rejoin as replica";
     const auto rejoined_at = Clock::now();
     std::this_thread::sleep_for(500ms);
-    (void)node_command(master, {"CLUSTER", "FAILOVER"});
-    ASSERT_TRUE(eventually([&] { return cluster.role(master) == "master"; }, 20s)) << "the old master did not take over";
+    ASSERT_TRUE(fail_over_to(master, 30s)) << "the old master did not take over";
     const auto retaken_at = Clock::now();
     const auto sets_at_takeover = command_calls(master, "set");
     std::this_thread::sleep_for(2s);
