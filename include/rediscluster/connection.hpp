@@ -244,7 +244,12 @@ public:
 /// or a wrong ssl_password, throw RedisClusterConfigError naming the file.
 /// A server whose certificate does not verify is refused with
 /// ConnectionError("... certificate verify failed: <reason>"). SNI is sent
-/// for host names, never for IP addresses.
+/// for host names, never for IP addresses. A failure before the first reply
+/// that looks like a TLS mismatch (no client certificate for a server that
+/// asked for one, an answer that is not TLS, silence from a plain port)
+/// ends its message with a hint in parentheses; a plain ClusterConnection
+/// reset or closed before its first reply hints that the port may require
+/// TLS. The exception types stay the same.
 class SSLClusterConnection : public ClusterConnection {
 public:
     explicit SSLClusterConnection(ConnectionOptions options);

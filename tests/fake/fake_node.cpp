@@ -53,6 +53,8 @@ FakeStep send_then_close(std::string bytes) {
     return FakeStep{FakeStep::Action::send_then_close, std::nullopt, std::move(bytes)};
 }
 
+FakeStep send_at_once(std::string bytes) { return FakeStep{FakeStep::Action::send, std::nullopt, std::move(bytes)}; }
+
 FakeStep hang() { return FakeStep{FakeStep::Action::hang, std::nullopt, {}}; }
 
 std::string to_string(const ReceivedCommand& command) {
@@ -266,6 +268,7 @@ void FakeNode::carry_out(Connection& connection, const FakeStep& step) {
             send_bytes(connection, step.bytes);
             connection.close();
             break;
+        case FakeStep::Action::send: send_bytes(connection, step.bytes); break;
         case FakeStep::Action::hang: connection.hanging = true; break;
     }
 }
