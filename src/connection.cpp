@@ -81,6 +81,7 @@ std::unique_ptr<detail::Transport> Connection::open_transport(detail::SocketHand
 
 void Connection::connect() {
     if (transport_) return;
+    connect_attempted_ = true;
     const auto deadline = detail::Clock::now() + options_.socket_connect_timeout;
     try {
         auto socket = detail::connect_tcp(options_.host, options_.port, deadline);

@@ -136,6 +136,11 @@ public:
     /// Closes the connection; idempotent; drops replies in flight.
     void disconnect() noexcept;
     [[nodiscard]] bool is_connected() const noexcept;
+    /// Whether a connect has been tried (by connect() or a first command),
+    /// whatever came of it. A connection without one is as good as new,
+    /// though is_connected() is false: a pool reuses it, while one that
+    /// failed to connect or was closed after connecting is discarded.
+    [[nodiscard]] bool connect_attempted() const noexcept { return connect_attempted_; }
 
     /// Runs after the socket (and TLS) is up: AUTH when a password is set,
     /// CLIENT SETNAME when client_name is set, SELECT when db is not 0.
@@ -226,6 +231,7 @@ private:
     ReplyParser parser_;
     std::string command_buffer_;
     std::size_t pending_replies_ = 0;
+    bool connect_attempted_ = false;
     int encoding_ = 0;
     int decode_errors_ = 0;
 };
