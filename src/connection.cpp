@@ -117,8 +117,10 @@ Reply Connection::handshake_command(std::string_view step, std::initializer_list
     ++pending_replies_;
     try {
         return read_response();
-    } catch (const AuthenticationError&) {
-        throw;
+    } catch (const AuthenticationError& e) {
+        // The server's text alone ("WRONGPASS ...") does not say which
+        // node refused.
+        throw AuthenticationError(std::string(step) + " failed on " + endpoint_ + ": " + e.what());
     } catch (const ResponseError& e) {
         throw ConnectionError(std::string(step) + " failed on " + endpoint_ + ": " + e.what());
     }

@@ -144,8 +144,9 @@ public:
 
     /// Runs after the socket (and TLS) is up: AUTH when a password is set,
     /// CLIENT SETNAME when client_name is set, SELECT when db is not 0.
-    /// Wrong credentials throw AuthenticationError; any other failure a
-    /// ConnectionError naming the step.
+    /// Wrong credentials throw AuthenticationError("<step> failed on
+    /// host:port: <server's text>"); any other refusal a ConnectionError
+    /// naming the step and the node.
     virtual void on_connect();
 
     /// Sends one command (connecting first if needed).

@@ -343,10 +343,16 @@ TEST(ClusterConnectionAcl, WrongPasswordIsAnAuthenticationError) {
     ClusterConnection connection(acl("alice", "not-it"));
     const auto message = error_of<AuthenticationError>([&] { connection.connect(); });
     EXPECT_NE(message.find("WRONGPASS"), std::string::npos) << message;
+    EXPECT_NE(message.find("AUTH failed on 127.0.0.1:" + std::to_string(test::acl_port())), std::string::npos)
+        << message;
     EXPECT_FALSE(connection.is_connected());
     ClusterConnection unknown(acl("bob", "wonderland"));
     EXPECT_THROW(unknown.connect(), AuthenticationError);
+    // The password alone is AUTH for the default user, disabled here.
+    ClusterConnection default_user(acl(std::nullopt, "wonderland"));
+    EXPECT_THROW(default_user.connect(), AuthenticationError);
 }
+
 
 TEST(ClusterConnectionAcl, NoCredentialsGiveNoauthAsAnAuthenticationError) {
     ClusterConnection connection(acl(std::nullopt, std::nullopt));

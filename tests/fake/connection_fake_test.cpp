@@ -344,6 +344,33 @@ TEST(ConnectionFake, WrongPasswordIsAnAuthenticationError) {
     EXPECT_EQ(node.problems(), kNoProblems);
 }
 
+TEST(ConnectionFake, InvalidUsernamePasswordPairWithoutWrongpassIsAnAuthenticationError) {
+    // WRONGPASS's text under the generic ERR code.
+    FakeNode node({{expect({"AUTH", "alice", "wrong"}, "-ERR invalid username-password pair\r\n")}});
+    auto options = options_for(node);
+    options.username = "alice";
+    options.password = "wrong";
+    ClusterConnection connection(options);
+    const auto message = test::error_of<AuthenticationError>([&] { connection.connect(); });
+    EXPECT_EQ(message, "AUTH failed on " + node.host() + ":" + std::to_string(node.port()) +
+                           ": ERR invalid username-password pair");
+    EXPECT_FALSE(connection.is_connected());
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, NoauthDuringTheHandshakeIsAnAuthenticationErrorNamingTheNode) {
+    // No password set, but the server wants one: the first handshake
+    // command meets NOAUTH.
+    FakeNode node({{expect({"CLIENT", "SETNAME", "fake-client"}, "-NOAUTH Authentication required.\r\n")}});
+    auto options = options_for(node);
+    options.client_name = "fake-client";
+    ClusterConnection connection(options);
+    const auto message = test::error_of<AuthenticationError>([&] { connection.connect(); });
+    EXPECT_EQ(message, "CLIENT SETNAME failed on " + node.host() + ":" + std::to_string(node.port()) +
+                           ": NOAUTH Authentication required.");
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
 TEST(ConnectionFake, RefusedReadonlyIsAConnectionErrorNamingTheStep) {
     FakeNode node({{expect({"READONLY"}, "-ERR This instance has cluster support disabled\r\n")}});
     auto options = options_for(node);
