@@ -81,6 +81,7 @@ std::unique_ptr<detail::Transport> Connection::open_transport(detail::SocketHand
 
 void Connection::connect() {
     if (transport_) return;
+    connect_attempted_ = true;
     const auto deadline = detail::Clock::now() + options_.socket_connect_timeout;
     try {
         auto socket = detail::connect_tcp(options_.host, options_.port, deadline);
@@ -116,8 +117,10 @@ Reply Connection::handshake_command(std::string_view step, std::initializer_list
     ++pending_replies_;
     try {
         return read_response();
-    } catch (const AuthenticationError&) {
-        throw;
+    } catch (const AuthenticationError& e) {
+        // The server's text alone ("WRONGPASS ...") does not say which
+        // node refused.
+        throw AuthenticationError(std::string(step) + " failed on " + endpoint_ + ": " + e.what());
     } catch (const ResponseError& e) {
         throw ConnectionError(std::string(step) + " failed on " + endpoint_ + ": " + e.what());
     }

@@ -46,7 +46,10 @@ ErrorReplyKind classify_error_reply(std::string_view text) noexcept {
     }
     if (starts_with_word(text, "READONLY")) return ErrorReplyKind::read_only;
     if (starts_with_word(text, "ERR")) {
-        if (text.starts_with("ERR invalid password") || text.starts_with("ERR Client sent AUTH, but no password is set") ||
+        // WRONGPASS's text under the generic ERR code is still a refusal
+        // of the credentials, whichever server or proxy words it so.
+        if (text.starts_with("ERR invalid password") || text.starts_with("ERR invalid username-password pair") ||
+            text.starts_with("ERR Client sent AUTH, but no password is set") ||
             (text.starts_with("ERR AUTH ") &&
              text.find("called without any password configured") != std::string_view::npos)) {
             return ErrorReplyKind::authentication;

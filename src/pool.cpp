@@ -18,10 +18,12 @@ namespace {
 constexpr std::chrono::milliseconds kDiscoverySocketTimeout = std::chrono::seconds(5);
 constexpr std::size_t kBlockingDefaultMaxConnections = 50;
 
-// A connection may go back to the idle list only when it is still open and
-// nothing is left unread on it; anything else is closed.
+// A connection may go back to the idle list when it is open with nothing
+// left unread on it, or when it never tried to connect (connections connect
+// lazily: one borrowed and released unused is as good as new). One that
+// failed to connect, or broke after connecting, is closed.
 bool reusable(const ClusterConnection& connection) {
-    return connection.is_connected() && connection.pending_replies() == 0;
+    return connection.pending_replies() == 0 && (connection.is_connected() || !connection.connect_attempted());
 }
 
 }  // namespace

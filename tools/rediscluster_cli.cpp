@@ -1,16 +1,5 @@
 // rediscluster-cli: run commands against a Redis Cluster through the library.
-//
-//   rediscluster-cli [options] COMMAND [ARG...]   run one command, print its reply
-//   rediscluster-cli [options] topology            nodes, roles and slot ranges
-//   rediscluster-cli [options]                     a prompt: one command per line
-//
-// Options:
-//   -h HOST, -p PORT          a startup node (default 127.0.0.1 7000)
-//   --user USER, --pass PASS  ACL credentials (or the password alone)
-//   --tls                     TLS; with --cacert FILE, --cert FILE, --key FILE,
-//                             --key-password PASS, --no-verify, --no-check-hostname
-//   --read-from-replicas      reads go to replicas
-//   --timeout SECONDS         socket timeout (default 5)
+// `rediscluster-cli --help` prints the usage (kUsage below).
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,10 +13,39 @@ namespace {
 
 using namespace rediscluster;
 
+// Every option main() accepts is listed here: this text is all an installed
+// user has.
+constexpr const char* kUsage =
+    "Usage: rediscluster-cli [options] COMMAND [ARG...]   run one command, print its reply\n"
+    "       rediscluster-cli [options] topology            nodes, roles and slot ranges\n"
+    "       rediscluster-cli [options]                     a prompt: one command per line\n"
+    "\n"
+    "Options:\n"
+    "  -h HOST                 a startup node's host (default 127.0.0.1)\n"
+    "  -p PORT                 a startup node's port (default 7000)\n"
+    "  --user USER             ACL user name\n"
+    "  --pass PASSWORD         password (with --user, that user's; alone, AUTH PASSWORD)\n"
+    "  --tls                   connect with TLS\n"
+    "  --cacert FILE           CA certificates to verify the nodes with (default: the system's)\n"
+    "  --cert FILE             client certificate, for nodes that require one\n"
+    "  --key FILE              client private key (default: read from --cert)\n"
+    "  --key-password PASS     passphrase of an encrypted --key\n"
+    "  --no-verify             do not verify the nodes' certificates\n"
+    "  --no-check-hostname     verify certificates without checking they name the host\n"
+    "  --read-from-replicas    reads go to replicas\n"
+    "  --timeout SECONDS       socket timeout (default 5)\n"
+    "  --help                  print this help and exit (also -h with no host after it)\n"
+    "\n"
+    "Options come before the command: everything from the command on is sent as it is.\n";
+
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "rediscluster-cli: %s\n(see the comment at the top of tools/rediscluster_cli.cpp)\n",
-                 message.c_str());
+    std::fprintf(stderr, "rediscluster-cli: %s\n(rediscluster-cli --help lists the options)\n", message.c_str());
     std::exit(2);
+}
+
+[[noreturn]] void print_usage() {
+    std::fputs(kUsage, stdout);
+    std::exit(0);
 }
 
 // Splits a prompt line into arguments; double quotes group words.
@@ -109,6 +127,10 @@ int main(int argc, char** argv) {
         };
         if (!command.empty()) {
             command.push_back(arg);
+        } else if (arg == "--help" || (arg == "-h" && i + 1 == argc)) {
+            // -h is the host, as in redis-cli; alone at the end it can
+            // only be a request for help.
+            print_usage();
         } else if (arg == "-h") {
             host = value();
         } else if (arg == "-p") {

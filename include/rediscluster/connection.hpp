@@ -136,11 +136,17 @@ public:
     /// Closes the connection; idempotent; drops replies in flight.
     void disconnect() noexcept;
     [[nodiscard]] bool is_connected() const noexcept;
+    /// Whether a connect has been tried (by connect() or a first command),
+    /// whatever came of it. A connection without one is as good as new,
+    /// though is_connected() is false: a pool reuses it, while one that
+    /// failed to connect or was closed after connecting is discarded.
+    [[nodiscard]] bool connect_attempted() const noexcept { return connect_attempted_; }
 
     /// Runs after the socket (and TLS) is up: AUTH when a password is set,
     /// CLIENT SETNAME when client_name is set, SELECT when db is not 0.
-    /// Wrong credentials throw AuthenticationError; any other failure a
-    /// ConnectionError naming the step.
+    /// Wrong credentials throw AuthenticationError("<step> failed on
+    /// host:port: <server's text>"); any other refusal a ConnectionError
+    /// naming the step and the node.
     virtual void on_connect();
 
     /// Sends one command (connecting first if needed).
@@ -226,6 +232,7 @@ private:
     ReplyParser parser_;
     std::string command_buffer_;
     std::size_t pending_replies_ = 0;
+    bool connect_attempted_ = false;
     int encoding_ = 0;
     int decode_errors_ = 0;
 };
@@ -244,7 +251,12 @@ public:
 /// or a wrong ssl_password, throw RedisClusterConfigError naming the file.
 /// A server whose certificate does not verify is refused with
 /// ConnectionError("... certificate verify failed: <reason>"). SNI is sent
-/// for host names, never for IP addresses.
+/// for host names, never for IP addresses. A failure before the first reply
+/// that looks like a TLS mismatch (no client certificate for a server that
+/// asked for one, an answer that is not TLS, silence from a plain port)
+/// ends its message with a hint in parentheses; a plain ClusterConnection
+/// reset or closed before its first reply hints that the port may require
+/// TLS. The exception types stay the same.
 class SSLClusterConnection : public ClusterConnection {
 public:
     explicit SSLClusterConnection(ConnectionOptions options);

@@ -9,8 +9,9 @@
 //
 // A borrowed connection is a PooledConnection: it goes back to its pool when
 // it goes out of scope (or on release()), on every path, exceptions
-// included. A connection that broke, or still has replies in flight, is
-// closed instead of reused.
+// included. A connection that broke (or failed to connect), or still has
+// replies in flight, is closed instead of reused; one released before it
+// was ever used (connections connect lazily) is kept.
 //
 // Thread safety: every pool may be shared between threads; all methods may
 // be called concurrently. Nothing waits for a connection while holding the
@@ -117,8 +118,9 @@ public:
     /// The node this connection talks to.
     [[nodiscard]] const NodeInfo& node() const noexcept { return node_; }
 
-    /// Gives the connection back now (closed instead when it is broken or
-    /// has replies in flight). No-op when already released.
+    /// Gives the connection back now (closed instead when it is broken,
+    /// failed to connect, or has replies in flight; kept when it was never
+    /// used). No-op when already released.
     void release() noexcept;
 
 private:

@@ -343,10 +343,16 @@ TEST(ClusterConnectionAcl, WrongPasswordIsAnAuthenticationError) {
     ClusterConnection connection(acl("alice", "not-it"));
     const auto message = error_of<AuthenticationError>([&] { connection.connect(); });
     EXPECT_NE(message.find("WRONGPASS"), std::string::npos) << message;
+    EXPECT_NE(message.find("AUTH failed on 127.0.0.1:" + std::to_string(test::acl_port())), std::string::npos)
+        << message;
     EXPECT_FALSE(connection.is_connected());
     ClusterConnection unknown(acl("bob", "wonderland"));
     EXPECT_THROW(unknown.connect(), AuthenticationError);
+    // The password alone is AUTH for the default user, disabled here.
+    ClusterConnection default_user(acl(std::nullopt, "wonderland"));
+    EXPECT_THROW(default_user.connect(), AuthenticationError);
 }
+
 
 TEST(ClusterConnectionAcl, NoCredentialsGiveNoauthAsAnAuthenticationError) {
     ClusterConnection connection(acl(std::nullopt, std::nullopt));
@@ -392,7 +398,13 @@ TEST(SSLClusterConnection, MissingClientCertificateIsRefusedWhenTheServerRequire
     options.ssl_certfile.reset();
     options.ssl_keyfile.reset();
     SSLClusterConnection connection(options);
-    EXPECT_THROW((void)connection.execute("PING"), ConnectionError);
+    // With TLS 1.3 the refusal comes with the first reply (an alert, or a
+    // reset when the server closed first); either way the error says why.
+    const auto message = error_of<ConnectionError>([&] { (void)connection.execute("PING"); });
+    EXPECT_NE(message.find("127.0.0.1:" + std::to_string(test::tls_port())), std::string::npos) << message;
+    EXPECT_NE(message.find("the server asked for a client certificate and none is set"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("set ssl_certfile and ssl_keyfile"), std::string::npos) << message;
     EXPECT_FALSE(connection.is_connected());
 }
 
@@ -423,7 +435,22 @@ TEST(SSLClusterConnection, PlainConnectionToATlsPortFails) {
     auto options = plain(test::tls_port());
     options.socket_timeout = 1s;
     ClusterConnection connection(options);
-    EXPECT_THROW((void)connection.execute("PING"), RedisError);
+    const auto message = error_of<RedisError>([&] { (void)connection.execute("PING"); });
+    EXPECT_NE(message.find("the port may require TLS"), std::string::npos) << message;
+    EXPECT_FALSE(connection.is_connected());
+}
+
+TEST(SSLClusterConnection, TlsConnectionToAPlainPortSaysThePortMayNotSpeakTls) {
+    // A plain node reads the hello as an inline command: it waits for a
+    // newline (a timeout), or answers an error reply if the hello's random
+    // bytes hold one. Both errors say so.
+    auto options = tls();
+    options.port = test::plain_port();
+    options.socket_connect_timeout = 500ms;
+    SSLClusterConnection connection(options);
+    const auto message = error_of<RedisError>([&] { connection.connect(); });
+    EXPECT_NE(message.find("TLS handshake"), std::string::npos) << message;
+    EXPECT_NE(message.find("speak TLS"), std::string::npos) << message;
     EXPECT_FALSE(connection.is_connected());
 }
 

@@ -222,6 +222,34 @@ TEST(Pool, BorrowedConnectionsComeBackAndAreReused) {
     EXPECT_EQ(pool.created_connections(), 1u);
 }
 
+TEST(Pool, AConnectionReleasedBeforeItWasEverUsedIsReused) {
+    ClusterConnectionPool pool(plain_options());
+    const auto node = pool.get_master_node_by_slot(0);
+    ClusterConnection* first = nullptr;
+    {
+        auto connection = pool.get_connection_by_node(node);
+        EXPECT_FALSE(connection->is_connected());  // connections connect lazily
+        first = connection.get();
+    }
+    EXPECT_EQ(pool.created_connections(), 1u);
+    auto again = pool.get_connection_by_node(node);
+    EXPECT_EQ(again.get(), first);
+    EXPECT_EQ(pool.created_connections(), 1u);
+    EXPECT_EQ(again->execute("PING"), Reply::simple_string("PONG"));
+}
+
+TEST(Pool, AConnectionThatFailedToConnectIsClosedNotReused) {
+    ClusterConnectionPool pool(plain_options());
+    const auto nobody = make_node("127.0.0.1", 1, "master");  // nothing listens on port 1
+    {
+        auto connection = pool.get_connection_by_node(nobody);
+        EXPECT_THROW(connection->connect(), ConnectionError);
+        EXPECT_FALSE(connection->is_connected());
+    }
+    EXPECT_EQ(pool.created_connections(nobody), 0u);
+    EXPECT_EQ(pool.created_connections(), 0u);
+}
+
 TEST(Pool, ABrokenConnectionIsClosedNotReused) {
     ClusterConnectionPool pool(plain_options());
     const auto node = pool.get_master_node_by_slot(0);

@@ -236,6 +236,58 @@ TEST(ConnectionFake, ConnectionClosedRightAfterAccept) {
     EXPECT_EQ(node.problems(), kNoProblems);
 }
 
+// --- TLS mismatches: a hint in the error -------------------------------------------------
+
+TEST(ConnectionFake, PlainConnectionClosedBeforeAnyReplyHintsThePortMayRequireTls) {
+    FakeNode node({{expect({"GET", "k"}, ""), test::close_connection()}});
+    ClusterConnection connection(options_for(node, 5s));
+    const auto message = test::error_of<ConnectionError>([&] { (void)connection.execute("GET", "k"); });
+    EXPECT_TRUE(message.starts_with("Connection closed by server " + node.host() + ":" + std::to_string(node.port())))
+        << message;
+    EXPECT_NE(message.find("the port may require TLS"), std::string::npos) << message;
+    EXPECT_NE(message.find("SSLClusterConnection"), std::string::npos) << message;
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, PlainConnectionClosedAfterARepliedCommandHasNoTlsHint) {
+    // Once the port has answered in RESP, TLS is not the problem.
+    FakeNode node({{expect({"GET", "k"}, "$1\r\nv\r\n"), expect({"GET", "k"}, ""), test::close_connection()}});
+    ClusterConnection connection(options_for(node, 5s));
+    EXPECT_EQ(connection.execute("GET", "k"), Reply::bulk_string("v"));
+    const auto message = test::error_of<ConnectionError>([&] { (void)connection.execute("GET", "k"); });
+    EXPECT_TRUE(message.starts_with("Connection closed by server")) << message;
+    EXPECT_EQ(message.find("TLS"), std::string::npos) << message;
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, TlsHelloAnsweredWithARespErrorHintsThePortDoesNotSpeakTls) {
+    // What a plain Redis port sends back when the hello holds a newline
+    // byte: an error reply to the "inline command" before it.
+    FakeNode node({{test::send_at_once("-ERR unknown command '\x16\x03\x01', with args beginning with:\r\n"),
+                    test::hang()}});
+    auto options = options_for(node);
+    options.ssl_cert_reqs = "none";
+    SSLClusterConnection connection(options);
+    const auto message = test::error_of<ConnectionError>([&] { connection.connect(); });
+    EXPECT_TRUE(message.starts_with("TLS handshake with " + node.host() + ":" + std::to_string(node.port()) +
+                                    " failed: "))
+        << message;
+    EXPECT_NE(message.find("looks like a Redis reply"), std::string::npos) << message;
+    EXPECT_NE(message.find("probably does not speak TLS"), std::string::npos) << message;
+    EXPECT_FALSE(connection.is_connected());
+}
+
+TEST(ConnectionFake, TlsHandshakeTimeoutWithNothingBackHintsThePortMayNotSpeakTls) {
+    FakeNode node({{test::hang()}});
+    auto options = options_for(node);
+    options.ssl_cert_reqs = "none";
+    options.socket_connect_timeout = 300ms;
+    SSLClusterConnection connection(options);
+    const auto message = test::error_of<TimeoutError>([&] { connection.connect(); });
+    EXPECT_NE(message.find("TLS handshake did not finish in time"), std::string::npos) << message;
+    EXPECT_NE(message.find("the port may not speak TLS"), std::string::npos) << message;
+}
+
 // --- on_connect ------------------------------------------------------------------------
 
 TEST(ConnectionFake, OnConnectSendsAuthSetnameReadonlyInOrderOnce) {
@@ -289,6 +341,33 @@ TEST(ConnectionFake, WrongPasswordIsAnAuthenticationError) {
     EXPECT_FALSE(connection.is_connected());
     // The handshake stopped at AUTH.
     EXPECT_EQ(node.commands().size(), 1u) << test::to_string(node.commands());
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, InvalidUsernamePasswordPairWithoutWrongpassIsAnAuthenticationError) {
+    // WRONGPASS's text under the generic ERR code.
+    FakeNode node({{expect({"AUTH", "alice", "wrong"}, "-ERR invalid username-password pair\r\n")}});
+    auto options = options_for(node);
+    options.username = "alice";
+    options.password = "wrong";
+    ClusterConnection connection(options);
+    const auto message = test::error_of<AuthenticationError>([&] { connection.connect(); });
+    EXPECT_EQ(message, "AUTH failed on " + node.host() + ":" + std::to_string(node.port()) +
+                           ": ERR invalid username-password pair");
+    EXPECT_FALSE(connection.is_connected());
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, NoauthDuringTheHandshakeIsAnAuthenticationErrorNamingTheNode) {
+    // No password set, but the server wants one: the first handshake
+    // command meets NOAUTH.
+    FakeNode node({{expect({"CLIENT", "SETNAME", "fake-client"}, "-NOAUTH Authentication required.\r\n")}});
+    auto options = options_for(node);
+    options.client_name = "fake-client";
+    ClusterConnection connection(options);
+    const auto message = test::error_of<AuthenticationError>([&] { connection.connect(); });
+    EXPECT_EQ(message, "CLIENT SETNAME failed on " + node.host() + ":" + std::to_string(node.port()) +
+                           ": NOAUTH Authentication required.");
     EXPECT_EQ(node.problems(), kNoProblems);
 }
 

@@ -58,6 +58,8 @@ FakeScript refuse_cluster_shards() {
             expect({"CLUSTER", "NODES"}, "-ERR unknown subcommand 'NODES'\r\n")};
 }
 
+FakeStep send_at_once(std::string bytes) { return FakeStep{FakeStep::Action::send, std::nullopt, std::move(bytes)}; }
+
 FakeStep hang() { return FakeStep{FakeStep::Action::hang, std::nullopt, {}}; }
 
 std::string to_string(const ReceivedCommand& command) {
@@ -271,6 +273,7 @@ void FakeNode::carry_out(Connection& connection, const FakeStep& step) {
             send_bytes(connection, step.bytes);
             connection.close();
             break;
+        case FakeStep::Action::send: send_bytes(connection, step.bytes); break;
         case FakeStep::Action::hang: connection.hanging = true; break;
     }
 }

@@ -49,12 +49,13 @@ struct FakeStep {
         expect,           // wait for one complete command, check it, send `bytes`
         close,            // close the connection
         send_then_close,  // send `bytes` (typically a partial reply), then close
+        send,             // send `bytes` without waiting for a command, go on
         hang,             // never send anything again (until the node stops)
     };
     Action action = Action::expect;
     /// expect: the command it must be; nullopt accepts any command.
     std::optional<std::vector<std::string>> command = std::nullopt;
-    /// expect: the raw answer (may be empty); send_then_close: what to send.
+    /// expect: the raw answer (may be empty); send_then_close, send: what to send.
     std::string bytes = {};
 };
 
@@ -66,6 +67,9 @@ FakeStep expect_any(std::string reply);
 FakeStep close_connection();
 /// Sends `bytes` and closes the connection.
 FakeStep send_then_close(std::string bytes);
+/// Sends `bytes` at once, without waiting for a command (e.g. an answer to
+/// a client that speaks another protocol), then goes on with the script.
+FakeStep send_at_once(std::string bytes);
 /// Never answers again; the connection stays open until the node stops.
 FakeStep hang();
 
@@ -96,7 +100,7 @@ public:
     using ScriptMaker = std::function<std::vector<FakeScript>(std::uint16_t port)>;
     /// Instead of scripts: decides the answer to each command as it comes,
     /// on any connection. The step's action is carried out at once (expect:
-    /// send its bytes; close; send_then_close; hang). Runs on the node's
+    /// send its bytes; close; send_then_close; send; hang). Runs on the node's
     /// thread.
     using Responder = std::function<FakeStep(const ReceivedCommand& command)>;
     using ResponderMaker = std::function<Responder(std::uint16_t port)>;

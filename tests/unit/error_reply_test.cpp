@@ -70,6 +70,7 @@ TEST(ClassifyErrorReply, EveryKindFromRealServerTexts) {
         {"NOAUTH Authentication required.", ErrorReplyKind::authentication},
         {"WRONGPASS invalid username-password pair or user is disabled.", ErrorReplyKind::authentication},
         {"ERR invalid password", ErrorReplyKind::authentication},
+        {"ERR invalid username-password pair", ErrorReplyKind::authentication},
         {"ERR AUTH <password> called without any password configured for the default user. "
          "Are you sure your configuration is correct?",
          ErrorReplyKind::authentication},
@@ -307,6 +308,7 @@ TEST(ThrowErrorReply, EachKindHasItsExactTypeAndKeepsTheWholeText) {
         {"NOAUTH Authentication required.", type_name<AuthenticationError>()},
         {"WRONGPASS invalid username-password pair or user is disabled.", type_name<AuthenticationError>()},
         {"ERR invalid password", type_name<AuthenticationError>()},
+        {"ERR invalid username-password pair", type_name<AuthenticationError>()},
         {"ERR AUTH <password> called without any password configured for the default user. "
          "Are you sure your configuration is correct?",
          type_name<AuthenticationError>()},
