@@ -192,8 +192,11 @@ std::shared_ptr<const SlotTable> NodeManager::discover() {
             views.push_back(ask(node));
         } catch (const AuthenticationError& e) {
             // Wrong credentials are a configuration problem every node shares.
-            throw AuthenticationError("ERROR sending 'cluster slots' command to redis server: " + describe(node) +
-                                      ": " + e.what());
+            // (The connection's message may name the node already.)
+            const std::string what = e.what();
+            const bool named = what.find(describe(node)) != std::string::npos;
+            throw AuthenticationError("ERROR sending 'cluster slots' command to redis server: " +
+                                      (named ? what : describe(node) + ": " + what));
         } catch (const RedisError& e) {
             failures.push_back(describe(node) + ": " + e.what());
             continue;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -326,6 +327,95 @@ TEST(RedisClusterTopology, FollowsAskDuringAMigration) {
     }
     EXPECT_EQ(rc.mget(both), (std::vector<std::optional<std::string>>{"1", "2"}));
     EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, target);
+}
+
+}  // namespace
+}  // namespace rediscluster
+
+namespace rediscluster {
+namespace {
+
+// Moves `slots` (which must hold no key) to the master `to`, telling `to`
+// first and then `from`, as a resharding tool does.
+void assign_slots(const std::vector<std::uint16_t>& slots, std::uint16_t from, std::uint16_t to) {
+    const auto to_id = std::string(test::node_command(to, {"CLUSTER", "MYID"}).str());
+    for (const auto slot : slots) {
+        for (const auto port : {to, from}) {
+            (void)test::node_command(port, {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", to_id});
+        }
+    }
+}
+
+TEST(RedisClusterTopology, ReinitializeStepsSetsHowManyMovedRepliesADiscoveryWaitsFor) {
+    // Seen on the servers: 20 empty slots moved behind the client's back.
+    // With reinitialize_steps 5, the client gets 5 MOVED replies (each
+    // patches its map), then one discovery (CLUSTER SHARDS to 3 nodes) puts
+    // the other 15 right. With 1000, every slot costs a MOVED and no
+    // discovery is made.
+    const auto [source, unused] = shard_of(mutable_port(), 0);
+    const auto [target, unused2] = shard_of(mutable_port(), 8192);
+    ASSERT_NE(source, target);
+    std::vector<std::string> keys;
+    std::vector<std::uint16_t> slots;
+    for (int i = 0; keys.size() < 20; ++i) {
+        std::string key = "steps:" + std::to_string(i);
+        const auto slot = key_slot(key);
+        if (shard_of(mutable_port(), slot).first != source) continue;
+        if (std::find(slots.begin(), slots.end(), slot) != slots.end()) continue;
+        if (test::node_command(source, {"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)}).integer() != 0) continue;
+        keys.push_back(std::move(key));
+        slots.push_back(slot);
+    }
+    const auto all_nodes = [] {
+        std::vector<std::uint16_t> ports;
+        for (int i = 0; i < 6; ++i) ports.push_back(static_cast<std::uint16_t>(mutable_port() + i));
+        return ports;
+    }();
+    const auto discoveries_seen = [&] {
+        std::int64_t calls = 0;
+        for (const auto port : all_nodes) calls += test::info_field(port, "commandstats", "cmdstat_cluster|shards", "calls");
+        return calls;
+    };
+    const auto moved_sent = [&] { return test::info_field(source, "errorstats", "errorstat_MOVED", "count"); };
+    const auto every_node_says = [&](std::uint16_t owner) {
+        return eventually([&] {
+            for (const auto port : all_nodes) {
+                for (const auto slot : slots) {
+                    if (shard_of(port, slot).first != owner) return false;
+                }
+            }
+            return true;
+        });
+    };
+
+    for (const std::size_t steps : {std::size_t{5}, std::size_t{1000}}) {
+        auto options = options_for(mutable_port());
+        options.reinitialize_steps = steps;
+        options.periodic_refresh_interval = 0ms;
+        RedisCluster rc(options);
+        assign_slots(slots, source, target);
+        ASSERT_TRUE(every_node_says(target));
+        const auto discoveries_before = discoveries_seen();
+        const auto moved_before = moved_sent();
+        for (const auto& key : keys) {
+            EXPECT_EQ(rc.get(key), std::nullopt);
+            // Room for a discovery the MOVED started to finish (the refresh
+            // policy lets one start 100 ms after the last).
+            std::this_thread::sleep_for(150ms);
+        }
+        const auto discoveries = discoveries_seen() - discoveries_before;
+        const auto moved = moved_sent() - moved_before;
+        if (steps == 5) {
+            EXPECT_EQ(moved, 5);
+            EXPECT_EQ(discoveries, 3);  // one discovery, which asks 3 nodes
+        } else {
+            EXPECT_EQ(moved, 20);
+            EXPECT_EQ(discoveries, 0);
+        }
+        for (const auto slot : slots) EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, target);
+        assign_slots(slots, target, source);
+        ASSERT_TRUE(every_node_says(source));
+    }
 }
 
 }  // namespace
