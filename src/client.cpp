@@ -153,8 +153,16 @@ RedisCluster::RedisCluster(RedisClusterOptions options)
       command_timeout_(options.command_timeout ? options.command_timeout
                                                : connection_pool->options().connection_kwargs.socket_timeout),
       periodic_refresh_interval_(options.periodic_refresh_interval),
-      multiplexer_(options.multiplexed_connections ? std::make_unique<detail::Multiplexer>() : nullptr),
-      refresher_([this] { refresh_loop(); }) {}
+      multiplexer_(options.multiplexed_connections ? std::make_shared<detail::Multiplexer>() : nullptr),
+      refresher_([this] { refresh_loop(); }) {
+    if (multiplexer_) {
+        // Holds the multiplexer itself, not `this`: a discovery that
+        // started before this client went away may still call it.
+        forget_departed_nodes_ = std::make_shared<const TopologyListener>(
+            [multiplexer = multiplexer_](const SlotTable& table) { multiplexer->forget_nodes_not_in(table); });
+        connection_pool->nodes.add_topology_listener(forget_departed_nodes_);
+    }
+}
 
 RedisCluster::~RedisCluster() {
     {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "detail/ascii.hpp"
 #include "rediscluster/errors.hpp"
@@ -16,18 +17,13 @@ constexpr std::size_t kMaxBatch = 64;
 
 }  // namespace
 
-MultiplexedConnection::MultiplexedConnection(PooledConnection connection)
-    : node_(connection.node()), connection_(std::move(connection)) {}
-
-bool MultiplexedConnection::usable() const { return !broken_.load(std::memory_order_acquire); }
+MultiplexedConnection::MultiplexedConnection(ClusterConnectionPool& pool, NodeInfo node)
+    : pool_(pool), node_(std::move(node)) {}
 
 void MultiplexedConnection::execute(std::string_view packed, Reply& reply) {
     Waiter mine;
     mine.reply = &reply;
     std::unique_lock lock(mutex_);
-    if (broken_) {
-        throw ConnectionError("The shared connection to " + node_.name + " is closed");
-    }
     mine.bit = WakeChannel::bit_for(next_sequence_++);
     outgoing_.append(packed);
     ++outgoing_count_;
@@ -72,10 +68,26 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         // ours to fill without the lock. One read often brings several.
         const std::size_t expected = std::min(written_waiters_, kMaxBatch);
         std::copy_n(waiters_.begin(), expected, batch.begin());
+        // Nothing held means nothing was in flight: this turn borrows.
+        const bool borrow = !connection_;
         lock.unlock();
         // Woken outside the lock, all with one call: a woken waiter does
         // not need the lock to return.
         wakes_.advance_and_wake(std::exchange(done_bits, 0));
+        if (borrow) {
+            // Connected here, before anything is written, so that a refused
+            // connect too leaves every command unsent.
+            try {
+                connection_ = pool_.get_connection_by_node(node_);
+                if (!connection_->is_connected()) connection_->connect();
+            } catch (...) {
+                lock.lock();
+                fail_all(std::current_exception(), false);
+                io_turn_taken_ = false;
+                lock.unlock();
+                return;
+            }
+        }
         std::size_t arrived = 0;
         try {
             if (to_send > 0) connection_->send_packed_command(writing_, to_send);
@@ -84,7 +96,7 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
             while (arrived < expected && connection_->read_buffered_reply(*batch[arrived]->reply)) ++arrived;
         } catch (...) {
             lock.lock();
-            fail_all(std::current_exception());
+            fail_all(std::current_exception(), true);
             io_turn_taken_ = false;
             lock.unlock();
             return;
@@ -106,6 +118,9 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
         if (mine_arrived) {
             io_turn_taken_ = false;
             done_bits |= offer_turn();
+            // Idle now: the connection is the pool's again (under the lock,
+            // see the header). Anyone left waiting needs it for their turn.
+            if (waiters_.empty()) connection_.release();
             lock.unlock();
             wakes_.advance_and_wake(done_bits);
             return;
@@ -137,10 +152,18 @@ std::exception_ptr own_copy(const std::exception_ptr& error) {
         return std::make_exception_ptr(TimeoutError(e.what()));
     } catch (const IncompleteReplyError& e) {
         return std::make_exception_ptr(IncompleteReplyError(e.what()));
+    } catch (const AuthenticationError& e) {
+        return std::make_exception_ptr(AuthenticationError(e.what()));  // from connecting: not retried
+    } catch (const BusyLoadingError& e) {
+        return std::make_exception_ptr(BusyLoadingError(e.what()));  // from connecting
     } catch (const ProtocolError& e) {
         return std::make_exception_ptr(ProtocolError(e.what()));
     } catch (const ConnectionError& e) {
         return std::make_exception_ptr(ConnectionError(e.what()));
+    } catch (const ResponseError& e) {
+        return std::make_exception_ptr(ResponseError(e.what()));  // an error reply while connecting
+    } catch (const RedisClusterException& e) {
+        return std::make_exception_ptr(RedisClusterException(e.what()));  // the pool's cap
     } catch (const std::exception& e) {
         return std::make_exception_ptr(ConnectionError(e.what()));
     } catch (...) {
@@ -150,19 +173,24 @@ std::exception_ptr own_copy(const std::exception_ptr& error) {
 
 }  // namespace
 
-void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
-    std::string what = "unknown error";
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        what = e.what();
-    } catch (...) {
+void MultiplexedConnection::fail_all(const std::exception_ptr& error, bool sent) {
+    std::string unsent;
+    if (sent) {
+        std::string what = "unknown error";
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        unsent = "The shared connection to " + node_.name + " failed before the command was sent: " + what;
     }
-    const std::string unsent =
-        "The shared connection to " + node_.name + " failed before the command was sent: " + what;
     std::uint32_t bits = 0;
     for (Waiter* waiter : waiters_) {
-        waiter->error = waiter->written ? own_copy(error) : std::make_exception_ptr(ConnectionError(unsent));
+        // A borrow failed before anything left: every waiter gets that
+        // error as it is (the client reads its type, and the blocking
+        // pool's "No connection available" by its message).
+        waiter->error = !sent || waiter->written ? own_copy(error) : std::make_exception_ptr(ConnectionError(unsent));
         bits |= waiter->bit;
         waiter->state.store(Waiter::done, std::memory_order_release);
     }
@@ -171,10 +199,12 @@ void MultiplexedConnection::fail_all(const std::exception_ptr& error) {
     written_waiters_ = 0;
     outgoing_.clear();
     outgoing_count_ = 0;
-    broken_.store(true, std::memory_order_release);
     if (connection_) {
-        connection_->disconnect();
-        connection_.release();  // closed: the pool stops counting it now
+        // After an I/O failure its state is unknown; after a failed
+        // connect it is closed already. Either way the pool closes it
+        // rather than pooling it, and stops counting it now.
+        if (sent) connection_->disconnect();
+        connection_.release();
     }
 }
 
@@ -201,21 +231,29 @@ std::shared_ptr<MultiplexedConnection> Multiplexer::connection_to(ClusterConnect
     {
         std::shared_lock lock(mutex_);
         const auto it = connections_.find(node.name);
-        if (it != connections_.end() && it->second->usable()) return it->second;
+        if (it != connections_.end()) return it->second;
     }
-    // Borrowed outside the lock: a blocking pool may make us wait.
-    auto made = std::make_shared<MultiplexedConnection>(pool.get_connection_by_node(node));
     std::unique_lock lock(mutex_);
     auto& slot = connections_[node.name];
-    if (slot && slot->usable()) return slot;  // someone was quicker; ours goes back
-    slot = std::move(made);
+    if (!slot) slot = std::make_shared<MultiplexedConnection>(pool, node);
     return slot;
 }
 
-void Multiplexer::clear() {
-    std::unordered_map<std::string, std::shared_ptr<MultiplexedConnection>> dropped;
+void Multiplexer::forget_nodes_not_in(const SlotTable& table) {
+    // Released after the lock: the last reference may go here.
+    std::vector<std::shared_ptr<MultiplexedConnection>> dropped;
     std::unique_lock lock(mutex_);
-    dropped.swap(connections_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+        const bool master = std::any_of(table.nodes().begin(), table.nodes().end(), [&](const NodeInfo& node) {
+            return node.is_master() && node.name == it->first;
+        });
+        if (master) {
+            ++it;
+        } else {
+            dropped.push_back(std::move(it->second));
+            it = connections_.erase(it);
+        }
+    }
 }
 
 }  // namespace rediscluster::detail

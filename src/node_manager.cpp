@@ -272,12 +272,34 @@ bool NodeManager::run_discovery(bool forced) {
     next_discovery_due_ = std::chrono::steady_clock::now() + kRefreshPolicy.wait_after(failures_in_a_row_, jitter);
     refresh_lock.unlock();
     refresh_done_.notify_all();
-    if (installed && on_change_) on_change_(*installed);
+    if (installed) {
+        if (on_change_) on_change_(*installed);
+        // Kept alive for the call: an owner may let go meanwhile.
+        std::vector<std::shared_ptr<const TopologyListener>> live;
+        {
+            std::lock_guard lock(listeners_mutex_);
+            for (auto it = listeners_.begin(); it != listeners_.end();) {
+                if (auto locked = it->lock()) {
+                    live.push_back(std::move(locked));
+                    ++it;
+                } else {
+                    it = listeners_.erase(it);
+                }
+            }
+        }
+        for (const auto& listener : live) (*listener)(*installed);
+    }
     if (error) std::rethrow_exception(error);
     return true;
 }
 
 void NodeManager::initialize() { (void)run_discovery(true); }
+
+void NodeManager::add_topology_listener(std::weak_ptr<const TopologyListener> listener) {
+    std::lock_guard lock(listeners_mutex_);
+    std::erase_if(listeners_, [](const std::weak_ptr<const TopologyListener>& known) { return known.expired(); });
+    listeners_.push_back(std::move(listener));
+}
 
 void NodeManager::reset() { initialize(); }
 

@@ -120,9 +120,13 @@ struct RedisClusterOptions {
     /// their replies read together, so many threads cost the client and the
     /// servers far fewer system calls. Blocking commands (BLPOP, XREAD
     /// BLOCK, WAIT...), ASK redirects, keyless commands and replica reads
-    /// keep using pooled connections. A failure of the shared connection
-    /// fails the commands in flight on it (those not yet sent are retried).
-    /// Default off.
+    /// keep using pooled connections. The shared connection is borrowed
+    /// from the pool while commands are in flight on it and given back
+    /// when none are, so the caps (max_connections,
+    /// max_connections_per_node, a blocking pool's wait) hold as without
+    /// multiplexing, and an idle one is closed to make room at a cap like
+    /// any idle connection. A failure of the shared connection fails the
+    /// commands in flight on it (those not yet sent are retried). Default off.
     bool multiplexed_connections = false;
 };
 
@@ -293,7 +297,10 @@ private:
     bool retry_on_timeout_;
     std::optional<std::chrono::milliseconds> command_timeout_;
     std::chrono::milliseconds periodic_refresh_interval_;
-    std::unique_ptr<detail::Multiplexer> multiplexer_;  // with multiplexed_connections only
+    std::shared_ptr<detail::Multiplexer> multiplexer_;  // with multiplexed_connections only
+    // Drops the multiplexer's entries for nodes that left; the pool's
+    // NodeManager holds it weakly, as the pool may outlive this client.
+    std::shared_ptr<const TopologyListener> forget_departed_nodes_;
 
     // Background re-discovery: requests coalesce, runs are spaced out.
     std::mutex refresh_mutex_;

@@ -356,6 +356,13 @@ public:
     /// threshold, unlike the original's modulo test.
     bool increment_reinitialize_counter(std::size_t count = 1);
 
+    /// Also tells `listener` of every new slot table, after `on_change`,
+    /// for as long as the listener lives: only a weak reference is kept,
+    /// so an owner that goes away (a client over a pool it shares) needs
+    /// no unsubscribing. Called on the thread that ran the discovery, with
+    /// no NodeManager lock held. Thread-safe.
+    void add_topology_listener(std::weak_ptr<const TopologyListener> listener);
+
 private:
     struct View;
     struct Pins;
@@ -372,6 +379,9 @@ private:
     NodeCommandRunner runner_;
     TopologyListener on_change_;
     std::size_t reinitialize_steps_;
+
+    std::mutex listeners_mutex_;  // guards listeners_
+    std::vector<std::weak_ptr<const TopologyListener>> listeners_;
 
     mutable std::mutex table_mutex_;  // guards the members down to the next blank line
     std::shared_ptr<const SlotTable> table_;

@@ -21,11 +21,31 @@
 //    own, not on the mutex: the replies of one read are handed over with a
 //    single wake-up call for all their waiters, made outside the lock, and
 //    a waiter returns without touching the mutex again.
-//  - An I/O failure fails every waiter: those whose commands were written
-//    get the failure itself (their commands may have run); those still
-//    queued get a ConnectionError (theirs never left, so they may be
-//    retried). The connection is closed and returned to its pool at once,
-//    and the object refuses new commands: the owner makes a new one.
+//
+// The socket belongs to the pool, not to this object: it is held only while
+// commands are in flight, so the pool's caps count it like any other
+// connection and, idle, it is an idle pool connection (reused last-in
+// first-out, closed to make room at a cap, by disconnect() and when its
+// node leaves the cluster). Like any borrowed connection, one kept busy
+// without a pause outlives a disconnect() until it next goes idle.
+//  - The turn holder borrows a connection from the pool when none is held,
+//    outside the lock (a blocking pool may wait, connecting takes a round
+//    trip). Under load the queue rarely empties and the connection stays;
+//    with one thread each command costs one pool acquire and release.
+//  - The turn holder gives it back when its turn ends with nobody waiting.
+//    That release happens under the lock: released after it, a caller
+//    arriving in between would find the pool full of our own connection
+//    and be refused at a cap of one.
+//  - A failure to borrow (a cap, a blocking wait that timed out, a refused
+//    connect) fails every waiter, none of whose commands left, with that
+//    error, of the same type and message. A failure of I/O fails every
+//    waiter: those whose commands were written get the failure itself
+//    (their commands may have run); those still queued get a
+//    ConnectionError (theirs never left, so they may be retried). That
+//    connection is closed rather than given back.
+//  - Either way nothing of this object is spoilt (queue and buffers are
+//    emptied, no connection is held), so it stays in use: the next command
+//    borrows afresh.
 
 #include <atomic>
 #include <cstddef>
@@ -47,18 +67,17 @@ namespace rediscluster::detail {
 
 class MultiplexedConnection {
 public:
-    /// Takes over a connection borrowed from a pool for as long as it lives.
-    explicit MultiplexedConnection(PooledConnection connection);
+    /// Commands go to `node` over connections borrowed from `pool`, which
+    /// must outlive this object. Connects nothing yet.
+    MultiplexedConnection(ClusterConnectionPool& pool, NodeInfo node);
     MultiplexedConnection(const MultiplexedConnection&) = delete;
     MultiplexedConnection& operator=(const MultiplexedConnection&) = delete;
 
     /// Sends one encoded command and reads its reply into `reply` (error
     /// replies as values). Throws what the connection throws; a
-    /// ConnectionError when the connection broke before the command left.
+    /// ConnectionError when the connection broke before the command left;
+    /// what the pool throws when no connection could be borrowed.
     void execute(std::string_view packed, Reply& reply);
-
-    /// False once an I/O failure closed it.
-    [[nodiscard]] bool usable() const;
     [[nodiscard]] const NodeInfo& node() const noexcept { return node_; }
 
 private:
@@ -77,32 +96,38 @@ private:
     // Offers the turn to the newest waiter, if any and not yet done; the
     // bit to wake it with, or 0. Lock held.
     std::uint32_t offer_turn();
-    // Fails every waiter and closes the connection. Lock held.
-    void fail_all(const std::exception_ptr& error);
+    // Fails every waiter and drops the connection, closed. `sent`: the
+    // failure came from I/O, after the written waiters' commands left;
+    // otherwise from borrowing, before any did. Lock held.
+    void fail_all(const std::exception_ptr& error, bool sent);
 
+    ClusterConnectionPool& pool_;
     const NodeInfo node_;
     mutable std::mutex mutex_;
-    PooledConnection connection_;  // empty once broken
+    // Held only while commands are in flight; touched only by the turn
+    // holder. Empty means no waiter has been written.
+    PooledConnection connection_;
     std::string outgoing_;         // encoded commands not yet written
     std::string writing_;          // the batch being written (I/O turn only)
     std::size_t outgoing_count_ = 0;
     std::deque<Waiter*> waiters_;  // oldest first: written ones, then queued ones
     std::size_t written_waiters_ = 0;
     bool io_turn_taken_ = false;
-    std::atomic<bool> broken_{false};  // written under mutex_, read without
     std::uint64_t next_sequence_ = 0;  // numbers the waiters, for their bits
     WakeChannel wakes_;
 };
 
-/// The shared connections of one client, one per node. Thread-safe.
+/// The shared connections of one client, one per master. Thread-safe.
 class Multiplexer {
 public:
-    /// The usable shared connection to `node`, made (with a connection
-    /// borrowed from `pool`) when there is none or the last one broke.
+    /// The shared connection to `node`, made when there is none. It
+    /// borrows from `pool`, which must outlive it.
     std::shared_ptr<MultiplexedConnection> connection_to(ClusterConnectionPool& pool, const NodeInfo& node);
-    /// Drops every shared connection; each returns its connection to the
-    /// pool once its last command is done.
-    void clear();
+    /// Drops the shared connections to nodes that are not masters in
+    /// `table` (they left the cluster or became replicas), so the map does
+    /// not grow with every node a long-lived client has seen. Commands in
+    /// flight on one finish; the next command to that node makes a new one.
+    void forget_nodes_not_in(const SlotTable& table);
 
 private:
     std::shared_mutex mutex_;

@@ -245,6 +245,160 @@ TEST(RedisCluster, MultiplexedConnectionsShareOneConnectionPerMasterButNotForBlo
     EXPECT_EQ(rc.connection_pool->created_connections(master), 2u);
 }
 
+// --- pool caps, with and without multiplexed connections -------------------
+
+// One key per master, for `count` different masters.
+std::vector<std::string> keys_on_different_masters(const ClusterConnectionPool& pool, std::size_t count) {
+    std::vector<std::string> keys;
+    std::vector<std::string> masters;
+    for (int i = 0; keys.size() < count && i < 1000; ++i) {
+        std::string key = "caps:" + std::to_string(i);
+        const auto master = pool.get_master_node_by_slot(key_slot(key)).name;
+        if (std::find(masters.begin(), masters.end(), master) != masters.end()) continue;
+        masters.push_back(master);
+        keys.push_back(std::move(key));
+    }
+    return keys;
+}
+
+// Connections named `name` on every node of the plain cluster.
+std::int64_t named_on_plain_cluster(std::string_view name) {
+    std::int64_t total = 0;
+    for (int i = 0; i < 6; ++i) total += test::named_connections(test::plain_node(i), name);
+    return total;
+}
+
+// Options whose connections the servers list under `name`; no periodic
+// discovery, whose connection (also named) would blur the counts.
+RedisClusterOptions named_options(const std::string& name, bool multiplexed) {
+    auto options = options_for(test::plain_port());
+    options.connection_kwargs.client_name = name;
+    options.periodic_refresh_interval = 0ms;
+    options.multiplexed_connections = multiplexed;
+    return options;
+}
+
+std::string mode_name(bool multiplexed) { return multiplexed ? "multiplexed" : "pooled"; }
+
+TEST(RedisClusterCaps, MaxConnectionsHoldsAcrossMoreMastersThanConnections) {
+    for (const bool multiplexed : {false, true}) {
+        SCOPED_TRACE(mode_name(multiplexed));
+        const std::string name = "rc-caps-total-" + mode_name(multiplexed);
+        auto options = named_options(name, multiplexed);
+        options.max_connections = 2;
+        RedisCluster rc(options);
+        const auto keys = keys_on_different_masters(*rc.connection_pool, 3);
+        ASSERT_EQ(keys.size(), 3u);
+        // Each master in turn: the idle connection (shared or not) to
+        // another master is closed to make room for the next.
+        for (int round = 0; round < 3; ++round) {
+            for (const auto& key : keys) {
+                ASSERT_NO_THROW((void)rc.set(key, "v")) << key;
+                EXPECT_EQ(rc.get(key), "v");
+                EXPECT_LE(rc.connection_pool->created_connections(), 2u);
+            }
+        }
+        EXPECT_EQ(rc.connection_pool->created_connections(), 2u);
+        // Closed sockets leave the servers' lists a moment later.
+        EXPECT_TRUE(eventually([&] { return named_on_plain_cluster(name) == 2; }))
+            << named_on_plain_cluster(name) << " connections named " << name;
+    }
+}
+
+TEST(RedisClusterCaps, MaxConnectionsPerNodeLeavesRoomForWholeClusterCommands) {
+    for (const bool multiplexed : {false, true}) {
+        SCOPED_TRACE(mode_name(multiplexed));
+        const std::string name = "rc-caps-node-" + mode_name(multiplexed);
+        auto options = named_options(name, multiplexed);
+        options.max_connections_per_node = 1;
+        RedisCluster rc(options);
+        const auto keys = keys_on_different_masters(*rc.connection_pool, 3);
+        ASSERT_EQ(keys.size(), 3u);
+        for (int round = 0; round < 2; ++round) {
+            for (const auto& key : keys) ASSERT_NO_THROW((void)rc.set(key, "v")) << key;
+            // PING and DBSIZE borrow a pooled connection to every master,
+            // each of which may also have served the keys above.
+            ASSERT_NO_THROW(EXPECT_TRUE(rc.ping()));
+            ASSERT_NO_THROW(EXPECT_GE(rc.dbsize(), 3));
+        }
+        for (const auto& master : rc.connection_pool->get_nodes_by_server_type("master")) {
+            EXPECT_EQ(rc.connection_pool->created_connections(master), 1u) << master.name;
+            EXPECT_TRUE(eventually([&] { return test::named_connections(master.port, name) == 1; }))
+                << master.name << ": " << test::named_connections(master.port, name);
+        }
+    }
+}
+
+TEST(RedisClusterCaps, ABlockingPoolSmallerThanTheClusterServesEveryMasterWithoutWaiting) {
+    for (const bool multiplexed : {false, true}) {
+        SCOPED_TRACE(mode_name(multiplexed));
+        const std::string name = "rc-caps-blocking-" + mode_name(multiplexed);
+        ClusterConnectionPoolOptions pool_options;
+        pool_options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
+        pool_options.max_connections = 2;
+        pool_options.timeout = 2s;
+        pool_options.connection_kwargs.client_name = name;
+        pool_options.connection_kwargs.socket_timeout = 5s;
+        auto options = named_options(name, multiplexed);
+        options.connection_pool = std::make_shared<ClusterBlockingConnectionPool>(pool_options);
+        RedisCluster rc(options);
+        const auto keys = keys_on_different_masters(*rc.connection_pool, 3);
+        ASSERT_EQ(keys.size(), 3u);
+        for (int round = 0; round < 3; ++round) {
+            for (const auto& key : keys) {
+                const auto started = std::chrono::steady_clock::now();
+                ASSERT_NO_THROW((void)rc.set(key, "v")) << key;
+                // An idle connection is closed to make room: no wait for the timeout.
+                EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << key;
+            }
+        }
+        EXPECT_EQ(rc.connection_pool->created_connections(), 2u);
+        EXPECT_TRUE(eventually([&] { return named_on_plain_cluster(name) == 2; }))
+            << named_on_plain_cluster(name) << " connections named " << name;
+    }
+}
+
+TEST(RedisClusterCaps, ThreadsOverABlockingPoolSmallerThanTheClusterAllGetThrough) {
+    for (const bool multiplexed : {false, true}) {
+        SCOPED_TRACE(mode_name(multiplexed));
+        const std::string name = "rc-caps-threads-" + mode_name(multiplexed);
+        ClusterConnectionPoolOptions pool_options;
+        pool_options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
+        pool_options.max_connections = 2;
+        pool_options.timeout = 3s;
+        pool_options.connection_kwargs.client_name = name;
+        pool_options.connection_kwargs.socket_timeout = 5s;
+        auto options = named_options(name, multiplexed);
+        options.connection_pool = std::make_shared<ClusterBlockingConnectionPool>(pool_options);
+        RedisCluster rc(options);
+        const auto keys = keys_on_different_masters(*rc.connection_pool, 3);
+        ASSERT_EQ(keys.size(), 3u);
+        std::atomic<int> failures{0};
+        std::atomic<std::size_t> most_connections{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 150; ++i) {
+                    try {
+                        (void)rc.set(keys[static_cast<std::size_t>(t + i) % keys.size()], "v");
+                    } catch (const Error&) {
+                        ++failures;
+                    }
+                    const auto now = rc.connection_pool->created_connections();
+                    auto seen = most_connections.load();
+                    while (now > seen && !most_connections.compare_exchange_weak(seen, now)) {
+                    }
+                }
+            });
+        }
+        for (auto& thread : threads) thread.join();
+        EXPECT_EQ(failures.load(), 0);
+        EXPECT_LE(most_connections.load(), 2u);
+        EXPECT_TRUE(eventually([&] { return named_on_plain_cluster(name) <= 2; }))
+            << named_on_plain_cluster(name) << " connections named " << name;
+    }
+}
+
 TEST(RedisClusterTopology, FollowsAManualFailoverWithoutAnError) {
     RedisCluster rc(options_for(mutable_port()));
     const auto slot = key_slot("failover:key");

@@ -57,6 +57,16 @@ inline std::int64_t info_field(std::uint16_t port, std::string_view section, std
     return std::stoll(line.substr(at + field.size() + 1));
 }
 
+/// Connections a node sees under the client name `name` (CLIENT SETNAME):
+/// exactly those of the client under test, not replication links or probes.
+inline std::int64_t named_connections(std::uint16_t port, std::string_view name) {
+    const std::string list(node_command(port, {"CLIENT", "LIST"}).str());
+    const std::string field = " name=" + std::string(name) + " ";
+    std::int64_t count = 0;
+    for (auto at = list.find(field); at != std::string::npos; at = list.find(field, at + 1)) ++count;
+    return count;
+}
+
 /// connected_clients of a node, minus the connection asking.
 inline std::int64_t connected_clients(std::uint16_t port) {
     return info_field(port, "clients", "connected_clients", "") - 1;

@@ -564,5 +564,29 @@ TEST(NodeManager, FollowersOfAFailedDiscoveryGetItsError) {
     EXPECT_TRUE(follower_error);
 }
 
+TEST(NodeManager, TopologyListenersHearOfNewTablesForAsLongAsTheyLive) {
+    FakeCluster fake;
+    fake.cluster_slots[7000] = [] { return full_cluster(); };
+    NodeManager manager(seeds({7000}), fake.runner());
+    int heard = 0;
+    std::size_t nodes_heard = 0;
+    auto listener = std::make_shared<const TopologyListener>([&](const SlotTable& table) {
+        ++heard;
+        nodes_heard = table.nodes().size();
+    });
+    int heard_by_the_other = 0;
+    auto other = std::make_shared<const TopologyListener>([&](const SlotTable&) { ++heard_by_the_other; });
+    manager.add_topology_listener(listener);
+    manager.add_topology_listener(other);
+    manager.initialize();
+    EXPECT_EQ(heard, 1);
+    EXPECT_EQ(nodes_heard, 6u);
+    // Only a weak reference is kept: once its owner lets go, it is not called.
+    listener.reset();
+    manager.initialize();
+    EXPECT_EQ(heard, 1);
+    EXPECT_EQ(heard_by_the_other, 2);
+}
+
 }  // namespace
 }  // namespace rediscluster
