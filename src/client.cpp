@@ -301,7 +301,7 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
     detail::RetryCounts counts;
     std::vector<std::string> history;
     const auto started = std::chrono::steady_clock::now();
-    for (int attempt = 1;; ++attempt) {
+    for (;;) {
         PooledConnection connection;
         std::shared_ptr<detail::MultiplexedConnection> shared;
         Failure failure{};
@@ -385,7 +385,7 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
             std::rethrow_exception(error);
         } catch (const std::exception& e) {
             if (history.size() == kAttemptsShown) history.erase(history.begin());
-            history.push_back("attempt " + std::to_string(attempt) + " on " + node + ": " + e.what());
+            history.push_back("attempt " + std::to_string(counts.attempts) + " on " + node + ": " + e.what());
         }
         std::optional<std::chrono::milliseconds> time_left;
         if (command_timeout_) {
@@ -418,10 +418,10 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
                 break;
         }
         if (decision.action == RetryDecision::Action::Fail) {
-            if (decision.out_of_attempts || (decision.out_of_time && attempt > 1)) {
+            if (decision.out_of_attempts || (decision.out_of_time && counts.attempts > 1)) {
                 std::string what;
-                if (static_cast<std::size_t>(attempt) > history.size()) {
-                    what = "\n  (the first " + std::to_string(attempt - static_cast<int>(history.size())) +
+                if (static_cast<std::size_t>(counts.attempts) > history.size()) {
+                    what = "\n  (the first " + std::to_string(counts.attempts - static_cast<int>(history.size())) +
                            " not shown)";
                 }
                 for (const auto& line : history) what += "\n  " + line;
@@ -429,7 +429,7 @@ void RedisCluster::run_on_slot(Reply& out, std::string_view packed, std::optiona
                     decision.out_of_time ? "command_timeout of " + std::to_string(command_timeout_->count()) + " ms spent"
                                          : "TTL exhausted";
                 throw ClusterError(reason + ": " + std::string(command_name) + " failed after " +
-                                   std::to_string(attempt) + " attempts:" + what);
+                                   std::to_string(counts.attempts) + " attempts:" + what);
             }
             std::rethrow_exception(error);
         }

@@ -183,9 +183,17 @@ std::shared_ptr<const SlotTable> NodeManager::discover() {
     std::vector<std::vector<SlotRange>> answers;
     std::vector<std::string> failures;
     std::size_t covered = 0;
+    // Asked once, when enough nodes have answered and slots stay uncovered.
+    std::optional<bool> partial_accepted;
+    const auto partial_is_accepted = [&] {
+        if (covered == 0) return false;
+        if (!partial_accepted) {
+            partial_accepted = options_.skip_full_coverage_check || !requires_full_coverage(views.front().node);
+        }
+        return *partial_accepted;
+    };
     for (const auto& node : candidates()) {
-        if (answers.size() >= options_.discovery_nodes &&
-            (covered == kSlotCount || options_.skip_full_coverage_check)) {
+        if (answers.size() >= options_.discovery_nodes && (covered == kSlotCount || partial_is_accepted())) {
             break;
         }
         try {
@@ -208,8 +216,7 @@ std::shared_ptr<const SlotTable> NodeManager::discover() {
         throw RedisClusterException("Redis Cluster cannot be connected. Please provide at least one reachable node: " +
                                     join(failures, "; "));
     }
-    if (covered < kSlotCount &&
-        (covered == 0 || (!options_.skip_full_coverage_check && requires_full_coverage(views.front().node)))) {
+    if (covered < kSlotCount && !partial_is_accepted()) {
         for (const auto& view : views) {
             failures.push_back(describe(view.node) + ": covers " + std::to_string(covered_by(view.ranges)) +
                                " of 16384 slots");

@@ -143,15 +143,17 @@ struct RedisClusterOptions {
 /// with RedisClusterException.
 ///
 /// Failures: MOVED updates the slot map at once (a whole shard when a
-/// replica took over) and refreshes the topology in the background; ASK is
-/// followed with ASKING; TRYAGAIN, CLUSTERDOWN, LOADING and connection
-/// errors back off and retry, refreshing the topology (at most one
-/// discovery per 100 ms however many commands fail). A timeout, a reply
-/// that broke off (IncompleteReplyError) and a malformed reply
-/// (ProtocolError) are not retried unless retry_on_timeout (the command may
-/// have run); the connection is closed and the topology refreshed in the
-/// background. At most 16 attempts and
-/// command_timeout per command; then ClusterError names what was tried.
+/// replica took over); a MOVED to a replica or an unknown node refreshes
+/// the topology in the background at once, others every
+/// reinitialize_steps. ASK is followed with ASKING. TRYAGAIN, CLUSTERDOWN,
+/// LOADING and connection errors back off (growing to 500 ms) and retry on
+/// the newest map, refreshing the topology as the refresh policy allows
+/// (100 ms apart, longer while discoveries fail). A timeout, a reply that
+/// broke off (IncompleteReplyError) and a malformed reply (ProtocolError)
+/// are not retried unless retry_on_timeout (the command may have run); the
+/// connection is closed and the topology refreshed in the background. A
+/// command retries for as long as command_timeout lasts, with at most 16
+/// redirects; then ClusterError says which ran out and names what was tried.
 /// The topology is also refreshed every periodic_refresh_interval.
 class RedisCluster {
 public:

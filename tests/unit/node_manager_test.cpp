@@ -190,6 +190,23 @@ TEST(NodeManager, PartialCoverageIsAcceptedWhenTheClusterDoesNotRequireFull) {
               "Slot \"9000\" not covered by the cluster. \"skip_full_coverage_check=false\"");
 }
 
+TEST(NodeManager, APartialClusterThatAllowsItIsNotAskedBeyondTheSample) {
+    FakeCluster fake;
+    for (const std::uint16_t port : {std::uint16_t{7000}, std::uint16_t{7001}, std::uint16_t{7002},
+                                     std::uint16_t{7003}, std::uint16_t{7004}}) {
+        fake.cluster_slots[port] = [] { return slots_reply({{0, 5460, 7000, 0}}); };
+        fake.require_full_coverage[port] = "no";
+    }
+    NodeManager manager(seeds({7000, 7001, 7002, 7003, 7004}), fake.runner());
+    manager.initialize();
+    EXPECT_EQ(manager.slots()->size(), 5461u);
+    // 3 answers, then one CONFIG GET: not every node of the cluster.
+    EXPECT_EQ(fake.calls, (std::vector<std::string>{"127.0.0.1:7000 CLUSTER SHARDS", "127.0.0.1:7000 CLUSTER SLOTS",
+                                                    "127.0.0.1:7001 CLUSTER SHARDS", "127.0.0.1:7001 CLUSTER SLOTS",
+                                                    "127.0.0.1:7002 CLUSTER SHARDS", "127.0.0.1:7002 CLUSTER SLOTS",
+                                                    "127.0.0.1:7000 CONFIG GET"}));
+}
+
 TEST(NodeManager, SkipFullCoverageCheckAcceptsPartialWithoutAsking) {
     FakeCluster fake;
     fake.cluster_slots[7000] = [] { return slots_reply({{0, 5460, 7000, 0}}); };
