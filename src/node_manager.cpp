@@ -36,9 +36,11 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 std::string describe(const HostPort& node) { return node_name(node.host, node.port); }
 
-bool same_node(const NodeInfo& node, const HostPort& address) {
-    return node.port == address.port && same_host(node.host, address.host);
+bool same_address(const HostPort& address, std::string_view host, std::uint16_t port) {
+    return address.port == port && same_host(address.host, host);
 }
+
+bool same_node(const NodeInfo& node, const HostPort& address) { return same_address(address, node.host, node.port); }
 
 std::size_t covered_by(const std::vector<SlotRange>& ranges) {
     std::size_t covered = 0;
@@ -105,9 +107,8 @@ NodeManager::~NodeManager() = default;
 std::vector<HostPort> NodeManager::candidates() {
     std::vector<HostPort> nodes;
     auto add = [&](const std::string& host, std::uint16_t port) {
-        const bool known = std::any_of(nodes.begin(), nodes.end(), [&](const HostPort& node) {
-            return node.port == port && same_host(node.host, host);
-        });
+        const bool known =
+            std::any_of(nodes.begin(), nodes.end(), [&](const HostPort& node) { return same_address(node, host, port); });
         if (!known) nodes.push_back(HostPort{host, port});
     };
     const auto known = slots();
@@ -128,7 +129,7 @@ std::vector<HostPort> NodeManager::candidates() {
     }
     std::rotate(nodes.begin(), nodes.begin() + static_cast<std::ptrdiff_t>(start), nodes.end());
     if (first) {
-        std::erase_if(nodes, [&](const HostPort& node) { return node.port == first->port && same_host(node.host, first->host); });
+        std::erase_if(nodes, [&](const HostPort& node) { return same_address(node, first->host, first->port); });
         nodes.insert(nodes.begin(), *first);
     }
     return nodes;
@@ -439,15 +440,15 @@ bool NodeManager::record_moved(std::uint16_t slot, const HostPort& target, const
     // A node the map does not know, or a replica that answers for a slot,
     // is a change of topology, not a slot on the move: look at once.
     if (!known || was_replica) return true;
-    if (++redirect_counter_ >= reinitialize_steps_) {
-        redirect_counter_ = 0;
-        return true;
-    }
-    return false;
+    return count_redirects_locked(1);
 }
 
 bool NodeManager::increment_reinitialize_counter(std::size_t count) {
     std::lock_guard lock(table_mutex_);
+    return count_redirects_locked(count);
+}
+
+bool NodeManager::count_redirects_locked(std::size_t count) {
     redirect_counter_ += count;
     if (redirect_counter_ >= reinitialize_steps_) {
         redirect_counter_ = 0;

@@ -374,6 +374,7 @@ private:
     View ask(const HostPort& node) const;
     bool requires_full_coverage(const HostPort& node) const;
     bool apply_moved_locked(std::uint16_t slot, const HostPort& target);
+    bool count_redirects_locked(std::size_t count);
 
     NodeManagerOptions options_;
     NodeCommandRunner runner_;

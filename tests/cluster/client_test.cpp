@@ -329,19 +329,26 @@ TEST(RedisClusterCaps, MaxConnectionsPerNodeLeavesRoomForWholeClusterCommands) {
     }
 }
 
+// A client named `name` over a blocking pool of 2 connections that waits
+// up to `wait` for one.
+RedisClusterOptions over_a_blocking_pool_of_two(const std::string& name, bool multiplexed,
+                                                std::chrono::milliseconds wait) {
+    ClusterConnectionPoolOptions pool_options;
+    pool_options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
+    pool_options.max_connections = 2;
+    pool_options.timeout = wait;
+    pool_options.connection_kwargs.client_name = name;
+    pool_options.connection_kwargs.socket_timeout = 5s;
+    auto options = named_options(name, multiplexed);
+    options.connection_pool = std::make_shared<ClusterBlockingConnectionPool>(pool_options);
+    return options;
+}
+
 TEST(RedisClusterCaps, ABlockingPoolSmallerThanTheClusterServesEveryMasterWithoutWaiting) {
     for (const bool multiplexed : {false, true}) {
         SCOPED_TRACE(mode_name(multiplexed));
         const std::string name = "rc-caps-blocking-" + mode_name(multiplexed);
-        ClusterConnectionPoolOptions pool_options;
-        pool_options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
-        pool_options.max_connections = 2;
-        pool_options.timeout = 2s;
-        pool_options.connection_kwargs.client_name = name;
-        pool_options.connection_kwargs.socket_timeout = 5s;
-        auto options = named_options(name, multiplexed);
-        options.connection_pool = std::make_shared<ClusterBlockingConnectionPool>(pool_options);
-        RedisCluster rc(options);
+        RedisCluster rc(over_a_blocking_pool_of_two(name, multiplexed, 2s));
         const auto keys = keys_on_different_masters(*rc.connection_pool, 3);
         ASSERT_EQ(keys.size(), 3u);
         for (int round = 0; round < 3; ++round) {
@@ -362,15 +369,7 @@ TEST(RedisClusterCaps, ThreadsOverABlockingPoolSmallerThanTheClusterAllGetThroug
     for (const bool multiplexed : {false, true}) {
         SCOPED_TRACE(mode_name(multiplexed));
         const std::string name = "rc-caps-threads-" + mode_name(multiplexed);
-        ClusterConnectionPoolOptions pool_options;
-        pool_options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
-        pool_options.max_connections = 2;
-        pool_options.timeout = 3s;
-        pool_options.connection_kwargs.client_name = name;
-        pool_options.connection_kwargs.socket_timeout = 5s;
-        auto options = named_options(name, multiplexed);
-        options.connection_pool = std::make_shared<ClusterBlockingConnectionPool>(pool_options);
-        RedisCluster rc(options);
+        RedisCluster rc(over_a_blocking_pool_of_two(name, multiplexed, 3s));
         const auto keys = keys_on_different_masters(*rc.connection_pool, 3);
         ASSERT_EQ(keys.size(), 3u);
         std::atomic<int> failures{0};
@@ -501,17 +500,17 @@ void assign_slots(const std::vector<std::uint16_t>& slots, std::uint16_t from, s
 }
 
 TEST(RedisClusterTopology, ReinitializeStepsSetsHowManyMovedRepliesADiscoveryWaitsFor) {
-    // Seen on the servers: 20 empty slots moved behind the client's back.
-    // With reinitialize_steps 5, the client gets 5 MOVED replies (each
+    // Seen on the servers: 12 empty slots moved behind the client's back.
+    // With reinitialize_steps 4, the client gets 4 MOVED replies (each
     // patches its map), then one discovery (CLUSTER SHARDS to 3 nodes) puts
-    // the other 15 right. With 1000, every slot costs a MOVED and no
+    // the other 8 right. With 1000, every slot costs a MOVED and no
     // discovery is made.
     const auto [source, unused] = shard_of(mutable_port(), 0);
     const auto [target, unused2] = shard_of(mutable_port(), 8192);
     ASSERT_NE(source, target);
     std::vector<std::string> keys;
     std::vector<std::uint16_t> slots;
-    for (int i = 0; keys.size() < 20; ++i) {
+    for (int i = 0; keys.size() < 12; ++i) {
         std::string key = "steps:" + std::to_string(i);
         const auto slot = key_slot(key);
         if (shard_of(mutable_port(), slot).first != source) continue;
@@ -542,7 +541,7 @@ TEST(RedisClusterTopology, ReinitializeStepsSetsHowManyMovedRepliesADiscoveryWai
         });
     };
 
-    for (const std::size_t steps : {std::size_t{5}, std::size_t{1000}}) {
+    for (const std::size_t steps : {std::size_t{4}, std::size_t{1000}}) {
         auto options = options_for(mutable_port());
         options.reinitialize_steps = steps;
         options.periodic_refresh_interval = 0ms;
@@ -559,11 +558,11 @@ TEST(RedisClusterTopology, ReinitializeStepsSetsHowManyMovedRepliesADiscoveryWai
         }
         const auto discoveries = discoveries_seen() - discoveries_before;
         const auto moved = moved_sent() - moved_before;
-        if (steps == 5) {
-            EXPECT_EQ(moved, 5);
+        if (steps == 4) {
+            EXPECT_EQ(moved, 4);
             EXPECT_EQ(discoveries, 3);  // one discovery, which asks 3 nodes
         } else {
-            EXPECT_EQ(moved, 20);
+            EXPECT_EQ(moved, 12);
             EXPECT_EQ(discoveries, 0);
         }
         for (const auto slot : slots) EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).port, target);

@@ -38,7 +38,19 @@ int run(const std::vector<std::string>& argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+// A killed process stays a zombie until whoever adopted it reaps it, which
+// can take seconds; it no longer runs, so it counts as gone (as the
+// local-cluster script counts it).
+bool process_alive(pid_t pid) {
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto name_end = line.rfind(')');  // "pid (name) state ..."
+    if (name_end == std::string::npos || name_end + 2 >= line.size()) return !line.empty();
+    const char state = line[name_end + 2];
+    return state != 'Z' && state != 'X';
+}
 
 }  // namespace
 
