@@ -1,5 +1,7 @@
 #include "fault_cluster.hpp"
 
+#include "support/failover.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,24 +81,9 @@ bool eventually(const std::function<bool()>& check, std::chrono::milliseconds li
 }
 
 bool fail_over_to(std::uint16_t replica, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    const auto is_master = [&] {
-        try {
-            return node_command(replica, {"ROLE"})[0].str() == "master";
-        } catch (const Error&) {
-            return false;
-        }
-    };
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            (void)node_command(replica, {"CLUSTER", "FAILOVER"});
-        } catch (const Error&) {
-            // Refused while the last attempt is still under way: wait for it.
-        }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (eventually(is_master, std::min<std::chrono::milliseconds>(5s, std::max(left, 0ms)))) return true;
-    }
-    return is_master();
+    return test::fail_over_to(
+        replica, [](std::uint16_t port, std::initializer_list<std::string_view> args) { return node_command(port, args); },
+        limit);
 }
 
 std::string key_in_slot(std::uint16_t slot, std::string_view suffix) {
@@ -169,6 +156,18 @@ void FaultCluster::restart(std::uint16_t node_port) {
         },
         10s);
     if (!up) throw std::runtime_error("node " + std::to_string(node_port) + " does not answer after restart");
+}
+
+bool FaultCluster::serving(const std::vector<std::uint16_t>& ports) const {
+    for (const auto node_port : ports) {
+        try {
+            const std::string info(node_command(node_port, {"CLUSTER", "INFO"}).str());
+            if (info.find("cluster_state:ok") == std::string::npos) return false;
+        } catch (const Error&) {
+            return false;
+        }
+    }
+    return true;
 }
 
 std::string FaultCluster::role(std::uint16_t node_port) const {

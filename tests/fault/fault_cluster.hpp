@@ -51,6 +51,10 @@ public:
     [[nodiscard]] std::vector<std::uint16_t> replicas_of(std::uint16_t master, std::uint16_t asked) const;
     /// Node id (CLUSTER MYID).
     [[nodiscard]] std::string id(std::uint16_t port) const;
+    /// Whether every given node answers and reports cluster_state:ok: after
+    /// a failover, the moment the cluster serves every slot again (a node
+    /// may say CLUSTERDOWN for a while after the promotion).
+    [[nodiscard]] bool serving(const std::vector<std::uint16_t>& ports) const;
     /// Whether every given node answers, reports cluster_state:ok, and
     /// lists all of them in CLUSTER SLOTS (replicas included).
     [[nodiscard]] bool healthy(const std::vector<std::uint16_t>& ports) const;
@@ -70,10 +74,7 @@ Reply node_command(std::uint16_t port, const std::vector<std::string>& command);
 /// Waits (bounded) until `check` holds; returns whether it did.
 bool eventually(const std::function<bool()>& check, std::chrono::milliseconds limit);
 
-/// Sends CLUSTER FAILOVER to `replica` until it reports itself a master.
-/// A manual failover that does not complete in time (its master busy, a
-/// vote lost) is abandoned by the server, so it is sent again every 5 s.
-/// Returns whether the replica took over within `limit`.
+/// Makes `replica` take over its master (see support/failover.hpp).
 bool fail_over_to(std::uint16_t replica, std::chrono::milliseconds limit);
 
 /// A key whose slot is `slot`: "{<tag>}:<suffix>" with a tag found by search.
