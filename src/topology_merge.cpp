@@ -1,5 +1,6 @@
 #include "detail/topology_merge.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -8,7 +9,8 @@
 namespace rediscluster::detail {
 namespace {
 
-// Who owns one slot after the merge: a claim of some view, or a pin.
+// Who owns one slot after the merge: a claim of some view, or a pin; a
+// claim that names the pinned owner keeps the pin too.
 struct Owner {
     const SlotRange* claim = nullptr;
     const MovedPin* pin = nullptr;
@@ -16,10 +18,11 @@ struct Owner {
 };
 
 SlotRange range_of(const Owner& owner, std::uint16_t slot) {
-    if (owner.pin != nullptr) {
+    if (owner.claim == nullptr) {
         // The MOVED target displaced an owner, so its epoch is above that
         // owner's: the best lower bound the client has.
-        return SlotRange{slot, slot, owner.pin->owner, owner.pin->replicas, owner.pin->displaced_epoch + 1};
+        return SlotRange{slot, slot, owner.pin->owner, owner.pin->replicas,
+                         std::max(owner.pin->displaced_epoch + 1, owner.pin->confirmed_epoch)};
     }
     SlotRange range = *owner.claim;
     range.first = range.last = slot;
@@ -42,8 +45,13 @@ MergedTopology merge_topology(std::span<const std::vector<SlotRange>> views, std
         for (unsigned slot = pin.first; slot <= pin.last && slot < kSlotCount; ++slot) {
             const SlotRange* claim = owners[slot].claim;
             const bool confirmed = claim != nullptr && claim->master.name == pin.owner.name;
-            const bool superseded = claim != nullptr && claim->config_epoch > pin.displaced_epoch;
-            if (!confirmed && !superseded) owners[slot] = Owner{nullptr, &pin};
+            const bool newer_change = claim != nullptr && !confirmed &&
+                                      claim->config_epoch > std::max(pin.displaced_epoch, pin.confirmed_epoch);
+            if (newer_change) continue;
+            // The pin stays, so that a later answer from before the move is
+            // refused too; a view that names the same owner tells more of it
+            // (its replicas, its epoch).
+            owners[slot] = Owner{confirmed ? claim : nullptr, &pin};
         }
     }
 
@@ -65,6 +73,7 @@ MergedTopology merge_topology(std::span<const std::vector<SlotRange>> views, std
             if (owner.pin != nullptr) {
                 MovedPin kept = *owner.pin;
                 kept.first = kept.last = at;
+                if (owner.claim != nullptr) kept.confirmed_epoch = std::max(kept.confirmed_epoch, owner.claim->config_epoch);
                 merged.pins.push_back(std::move(kept));
             }
         }

@@ -35,13 +35,16 @@ struct MovedPin {
     /// later claim for these slots by another node counts only when its
     /// epoch is higher: anything else is an answer from before the move.
     std::uint64_t displaced_epoch = 0;
+    /// The owner's own epoch, once an answer named it as the owner (0:
+    /// not yet); another node's claim must beat this too.
+    std::uint64_t confirmed_epoch = 0;
     bool operator==(const MovedPin&) const = default;
 };
 
 struct MergedTopology {
     /// One owner per slot, in slot order.
     std::vector<SlotRange> ranges;
-    /// The pins no answer has caught up with yet.
+    /// The pins no newer change has superseded.
     std::vector<MovedPin> pins;
     /// Slots covered by `ranges`.
     std::size_t covered = 0;
@@ -51,9 +54,14 @@ struct MergedTopology {
 /// with the config epochs it knew) and the slots pinned by MOVED replies.
 /// Per slot, the claim with the highest epoch wins; on equal epochs the
 /// earlier view wins (discovery asks the node that sent the last MOVED
-/// first). A pinned slot keeps its MOVED owner until some view names that
-/// owner (the pin is then confirmed and dropped) or names another owner
-/// with an epoch above the displaced one (a change newer than the MOVED).
+/// first). A pinned slot keeps its MOVED owner until a view names another
+/// owner with an epoch above the displaced one and above the owner's own
+/// (once known): a change newer than the MOVED, and the pin is dropped. A
+/// view that names the pinned owner supplies its replicas and epoch; the
+/// pin stays, because a node that has not heard of the move may be asked
+/// next time. (Every real change of
+/// owner raises the epoch, so a pin never holds one back; where epochs are
+/// unknown, the next MOVED puts a pin right.)
 [[nodiscard]] MergedTopology merge_topology(std::span<const std::vector<SlotRange>> views,
                                             std::span<const MovedPin> pins);
 

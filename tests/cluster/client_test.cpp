@@ -417,6 +417,25 @@ bool every_node_says(const std::vector<std::uint16_t>& slots, std::uint16_t owne
     });
 }
 
+// The master and a replica of `slot` once the mutable cluster has settled:
+// every node names the same master, which calls itself one and has a
+// replica. Right after a failover or a move (an earlier test, or an earlier
+// run of this one) a node may still describe the layout before it.
+std::pair<std::uint16_t, std::uint16_t> settled_shard_of(std::uint16_t slot) {
+    std::pair<std::uint16_t, std::uint16_t> shard{0, 0};
+    const bool settled = eventually([&] {
+        shard = shard_of(mutable_port(), slot);
+        if (shard.first == 0 || shard.second == 0) return false;
+        if (test::node_command(shard.first, {"ROLE"})[0].str() != "master") return false;
+        for (int i = 1; i < 6; ++i) {
+            if (shard_of(static_cast<std::uint16_t>(mutable_port() + i), slot).first != shard.first) return false;
+        }
+        return true;
+    });
+    EXPECT_TRUE(settled) << "the mutable cluster did not settle for slot " << slot;
+    return shard;
+}
+
 // Moves empty `slots` from the master `from` to the master `to` as a
 // resharding tool does: IMPORTING and MIGRATING first, so that the target
 // takes a new config epoch when it is given the slots and every node
@@ -441,10 +460,7 @@ void move_empty_slots(const std::vector<std::uint16_t>& slots, std::uint16_t fro
 TEST(RedisClusterTopology, FollowsAManualFailoverWithoutAnError) {
     RedisCluster rc(options_for(mutable_port()));
     const auto slot = key_slot("failover:key");
-    // A failover just before (an earlier run of this test) leaves the old
-    // master rejoining as a replica for a moment.
-    ASSERT_TRUE(eventually([&] { return shard_of(mutable_port(), slot).second != 0; }));
-    const auto [old_master, replica] = shard_of(mutable_port(), slot);
+    const auto [old_master, replica] = settled_shard_of(slot);
     ASSERT_NE(replica, 0);
     ASSERT_TRUE(rc.set("failover:key", "before"));
     (void)test::node_command(old_master, {"WAIT", "1", "2000"});
@@ -468,8 +484,8 @@ TEST(RedisClusterTopology, FollowsASlotMovedWithSetslot) {
     RedisCluster rc(options_for(mutable_port()));
     const std::string key = "moved-slot:key";
     const auto slot = key_slot(key);
-    const auto [source, unused] = shard_of(mutable_port(), slot);
-    const auto [target, unused2] = shard_of(mutable_port(), static_cast<std::uint16_t>((slot + 5461) % 16384));
+    const auto [source, unused] = settled_shard_of(slot);
+    const auto [target, unused2] = settled_shard_of(static_cast<std::uint16_t>((slot + 5461) % 16384));
     ASSERT_NE(source, target);
     (void)rc.del(key);  // an empty slot moves without MIGRATE
     (void)rc.get(key);  // the client has now used the source for this slot
@@ -489,11 +505,11 @@ TEST(RedisClusterTopology, FollowsAskDuringAMigration) {
     const std::string moved_key = "{ask}:moved";
     const std::string staying_key = "{ask}:staying";
     const auto slot = key_slot(moved_key);
-    const auto [source, unused] = shard_of(mutable_port(), slot);
+    const auto [source, unused] = settled_shard_of(slot);
     // Another master (an earlier run may have moved the slot next to the
     // one 5461 slots on).
-    auto target = shard_of(mutable_port(), static_cast<std::uint16_t>((slot + 5461) % 16384)).first;
-    if (target == source) target = shard_of(mutable_port(), static_cast<std::uint16_t>((slot + 10922) % 16384)).first;
+    auto target = settled_shard_of(static_cast<std::uint16_t>((slot + 5461) % 16384)).first;
+    if (target == source) target = settled_shard_of(static_cast<std::uint16_t>((slot + 10922) % 16384)).first;
     ASSERT_NE(source, target);
     ASSERT_TRUE(rc.set(moved_key, "1"));
     ASSERT_TRUE(rc.set(staying_key, "2"));
@@ -536,8 +552,8 @@ TEST(RedisClusterTopology, ReinitializeStepsSetsHowManyMovedRepliesADiscoveryWai
     // patches its map), then one discovery (CLUSTER SHARDS to 3 nodes) puts
     // the other 8 right. With 1000, every slot costs a MOVED and no
     // discovery is made.
-    const auto [source, unused] = shard_of(mutable_port(), 0);
-    const auto [target, unused2] = shard_of(mutable_port(), 8192);
+    const auto [source, unused] = settled_shard_of(0);
+    const auto [target, unused2] = settled_shard_of(8192);
     ASSERT_NE(source, target);
     std::vector<std::string> keys;
     std::vector<std::uint16_t> slots;

@@ -265,25 +265,29 @@ TEST(NodeManager, ASlotLearnedFromMovedIsNotGivenBackToAStaleAnswer) {
     EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7001");
 }
 
-TEST(NodeManager, AnAnswerNamingTheMovedOwnerConfirmsIt) {
+TEST(NodeManager, ASlotLearnedFromMovedStaysWhenAnAnswerConfirmsItAndAStaleOneFollows) {
+    // As seen on a real cluster: right after a failover, one discovery
+    // hears from nodes that know (confirming the MOVED), the next only from
+    // nodes that do not yet. The map must not move back in between.
     FakeCluster fake;
     fake.cluster_slots[7000] = full_cluster;
+    fake.cluster_nodes[7000] = nodes_text({{7000, 1, "master"}, {7001, 2, "master"}, {7002, 3, "master"}});
     NodeManager manager(seeds({7000}), fake.runner());
     manager.initialize();
-    EXPECT_TRUE(manager.apply_moved(100, {"127.0.0.1", 7001}));
-    // Without epochs the answer cannot be ranked: the pin holds.
-    manager.initialize();
-    EXPECT_EQ(manager.get_master_node_by_slot(100).name, "127.0.0.1:7001");
-    // An answer that names 7001 for slot 100 confirms it; after that the
-    // cluster's word is taken again.
+    EXPECT_TRUE(manager.record_moved(100, {"127.0.0.1", 7003}, std::nullopt));  // the replica took over
     fake.cluster_slots[7000] = [] {
-        return slots_reply({{0, 99, 7000, 7003}, {100, 100, 7001, 7004}, {101, 5460, 7000, 7003},
-                            {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
+        return slots_reply({{0, 5460, 7003, 7000}, {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
     };
+    fake.cluster_nodes[7000] = nodes_text({{7003, 4, "master"}, {7001, 2, "master"}, {7002, 3, "master"}});
     manager.initialize();
-    fake.cluster_slots[7000] = full_cluster;  // moved back
+    EXPECT_EQ(manager.get_master_node_by_slot(100).name, "127.0.0.1:7003");
+    EXPECT_EQ(manager.slots()->config_epoch(100), 4u);  // from the confirming answer
+    EXPECT_EQ((*manager.slots())[100].size(), 2u);      // with the replica it named
+    fake.cluster_slots[7000] = full_cluster;             // a node from before the failover
+    fake.cluster_nodes[7000] = nodes_text({{7000, 1, "master"}, {7001, 2, "master"}, {7002, 3, "master"}});
     manager.initialize();
-    EXPECT_EQ(manager.get_master_node_by_slot(100).name, "127.0.0.1:7000");
+    EXPECT_EQ(manager.get_master_node_by_slot(100).name, "127.0.0.1:7003");
+    EXPECT_EQ(manager.get_master_node_by_slot(0).name, "127.0.0.1:7003");
 }
 
 TEST(NodeManager, AnswersWithCLUSTERSHARDSNeedNoCLUSTERSLOTS) {

@@ -72,27 +72,60 @@ TEST(TopologyMerge, APinHoldsAgainstViewsFromBeforeTheMove) {
     EXPECT_EQ(merged.covered, 16384u);
 }
 
-TEST(TopologyMerge, APinIsDroppedWhenAViewConfirmsItOrMovesOn) {
+TEST(TopologyMerge, APinIsDroppedOnlyByANewerChange) {
     const std::vector<MovedPin> pins{MovedPin{10, 20, make_node("127.0.0.1", 7003, "master"), {}, 5}};
-    // 7003 named for slots 10..15 (confirmed); 16..20 given to 7001 with
-    // a newer epoch (a later change).
+    // 7003 named for slots 10..15 with its epoch (confirmed: the view's
+    // range is used, the pin stays); 16..20 given to 7001 with a newer
+    // epoch (a later change: the pin goes).
     const std::vector<std::vector<SlotRange>> views{
         {claim(0, 9, 7000, 5), claim(10, 15, 7003, 6), claim(16, 20, 7001, 9), claim(21, 16383, 7000, 5)}};
     const auto merged = merge_topology(views, pins);
     EXPECT_EQ(owner(merged, 12), "127.0.0.1:7003");
     EXPECT_EQ(owner(merged, 18), "127.0.0.1:7001");
-    EXPECT_TRUE(merged.pins.empty());
+    ASSERT_EQ(merged.pins.size(), 1u);
+    EXPECT_EQ(merged.pins[0].first, 10);
+    EXPECT_EQ(merged.pins[0].last, 15);
+    // A view from before the move, asked later, is still refused.
+    const std::vector<std::vector<SlotRange>> stale{{claim(0, 16383, 7000, 5)}};
+    const auto again = merge_topology(stale, merged.pins);
+    EXPECT_EQ(owner(again, 12), "127.0.0.1:7003");
+    EXPECT_EQ(owner(again, 18), "127.0.0.1:7000");  // its pin was dropped by the newer change
 }
 
-TEST(TopologyMerge, APartlyConfirmedPinKeepsTheRest) {
+TEST(TopologyMerge, AConfirmingViewSuppliesTheOwnersReplicasAndEpoch) {
     const std::vector<MovedPin> pins{MovedPin{10, 20, make_node("127.0.0.1", 7003, "master"), {}, 5}};
-    const std::vector<std::vector<SlotRange>> views{{claim(0, 14, 7003, 6), claim(15, 16383, 7000, 5)}};
-    const auto merged = merge_topology(views, pins);
+    SlotRange confirming = claim(0, 16383, 7003, 8);
+    confirming.replicas = {make_node("127.0.0.1", 7000, "slave")};
+    const auto merged = merge_topology(std::vector<std::vector<SlotRange>>{{confirming}}, pins);
+    ASSERT_EQ(merged.ranges.size(), 3u);  // before the pinned slots, them, after
+    EXPECT_EQ(merged.ranges[1].first, 10);
+    EXPECT_EQ(merged.ranges[1].config_epoch, 8u);
+    EXPECT_EQ(merged.ranges[1].replicas.size(), 1u);
+    EXPECT_EQ(merged.covered, 16384u);
     ASSERT_EQ(merged.pins.size(), 1u);
-    EXPECT_EQ(merged.pins[0].first, 15);
-    EXPECT_EQ(merged.pins[0].last, 20);
+    EXPECT_EQ(merged.pins[0].confirmed_epoch, 8u);
+    // Another node's claim must now beat the owner's own epoch, not just
+    // the displaced one's.
+    const auto older = merge_topology(std::vector<std::vector<SlotRange>>{{claim(0, 16383, 7001, 7)}}, merged.pins);
+    EXPECT_EQ(owner(older, 15), "127.0.0.1:7003");
+    EXPECT_EQ(older.ranges[1].config_epoch, 8u);
+    const auto newer = merge_topology(std::vector<std::vector<SlotRange>>{{claim(0, 16383, 7001, 9)}}, merged.pins);
+    EXPECT_EQ(owner(newer, 15), "127.0.0.1:7001");
+    EXPECT_TRUE(newer.pins.empty());
+}
+
+TEST(TopologyMerge, APartlyConfirmedPinKeepsItsOwnerEverywhere) {
+    const std::vector<MovedPin> pins{MovedPin{10, 20, make_node("127.0.0.1", 7003, "master"), {}, 5}};
+    const std::vector<std::vector<SlotRange>> views{{claim(0, 14, 7003, 5), claim(15, 16383, 7000, 5)}};
+    const auto merged = merge_topology(views, pins);
+    EXPECT_EQ(owner(merged, 12), "127.0.0.1:7003");
     EXPECT_EQ(owner(merged, 17), "127.0.0.1:7003");
     EXPECT_EQ(owner(merged, 21), "127.0.0.1:7000");
+    ASSERT_EQ(merged.pins.size(), 2u);  // 10..14 (confirmed) and 15..20
+    EXPECT_EQ(merged.pins[0].first, 10);
+    EXPECT_EQ(merged.pins[0].last, 14);
+    EXPECT_EQ(merged.pins[1].first, 15);
+    EXPECT_EQ(merged.pins[1].last, 20);
 }
 
 TEST(TopologyMerge, APinCoversASlotNoViewCovers) {
