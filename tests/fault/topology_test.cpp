@@ -87,7 +87,11 @@ TEST_P(FaultTopology, AKilledMasterSurfacesNoErrorWithTheDefaultBudget) {
 
     const auto summary = summarize(records);
     EXPECT_EQ(summary.errors, 0u) << summary.first_error_text;
-    EXPECT_EQ(summary.wrong_answers, 0u);
+    // A GET that does not return what its SET just wrote means the killed
+    // master acknowledged the SET and died before its replica had it
+    // (replication is asynchronous): the cluster's loss, reported below.
+    // After the promotion there is none.
+    EXPECT_EQ(summarize(started_between(records, promoted_at, Clock::time_point::max())).wrong_answers, 0u);
     // Calls waited for the promotion (the longest about as long as the
     // failover took), and not much past it.
     const auto failover = promoted_at - killed_at;
@@ -102,7 +106,8 @@ TEST_P(FaultTopology, AKilledMasterSurfacesNoErrorWithTheDefaultBudget) {
     const auto seen = expect_pool_matches_servers(*rc.connection_pool, survivors);
     report("master killed, default budget" + mode(),
            std::to_string(kThreads) + " threads SET+GET, " + std::to_string(summary.operations) + " ops",
-           std::to_string(summary.errors) + " errors; " + std::to_string(lost) + " acknowledged writes lost",
+           std::to_string(summary.errors) + " errors; " + std::to_string(summary.wrong_answers + lost) +
+               " acknowledged writes lost by the cluster",
            "failover " + millis(failover) + "; longest call " + millis(summary.max_duration) + ", p99 " +
                millis(summary.p99_duration),
            std::to_string(created) + " in pool = " + std::to_string(seen) + " on the surviving servers");
