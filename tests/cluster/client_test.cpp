@@ -469,6 +469,10 @@ TEST(RedisClusterTopology, FollowsAManualFailoverWithoutAnError) {
         replica, [](std::uint16_t port, std::initializer_list<std::string_view> args) { return test::node_command(port, args); },
         30s))
         << "the replica did not take over";
+    // Until the old master hears of it (at once after a plain CLUSTER
+    // FAILOVER, a moment later after a TAKEOVER), it still takes writes.
+    ASSERT_TRUE(eventually([&, old = old_master] { return test::node_command(old, {"ROLE"})[0].str() == "slave"; }))
+        << "the old master did not step down";
 
     // The client still believes the old master owns the slot: the write
     // gets MOVED (or READONLY) and must succeed without an error.

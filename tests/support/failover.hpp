@@ -5,7 +5,9 @@
 // not complete (its master busy, votes refused because the same shard failed
 // over moments ago) is abandoned by the server, so it is sent again every
 // 5 s; after two such tries, CLUSTER FAILOVER TAKEOVER, which needs no
-// votes. `command(port, args)` runs one command on a node and returns its
+// votes (the old master then takes writes until it hears of it: a caller
+// that writes through the failover waits for it to step down).
+// `command(port, args)` runs one command on a node and returns its
 // Reply (each test tier has its own). Returns whether the replica took over
 // within `limit`.
 
