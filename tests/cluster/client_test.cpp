@@ -470,9 +470,9 @@ TEST(RedisClusterTopology, FollowsAManualFailoverWithoutAnError) {
         30s))
         << "the replica did not take over";
     // Until the old master hears of it (at once after a plain CLUSTER
-    // FAILOVER, a moment later after a TAKEOVER), it still takes writes.
-    ASSERT_TRUE(eventually([&, old = old_master] { return test::node_command(old, {"ROLE"})[0].str() == "slave"; }))
-        << "the old master did not step down";
+    // FAILOVER, a moment later after a TAKEOVER), it still takes writes:
+    // wait until every node, the old master included, names the new one.
+    ASSERT_TRUE(every_node_says({slot}, replica)) << "the nodes did not agree on the new master";
 
     // The client still believes the old master owns the slot: the write
     // gets MOVED (or READONLY) and must succeed without an error.
