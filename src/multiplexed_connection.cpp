@@ -81,10 +81,7 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
                 connection_ = pool_.get_connection_by_node(node_);
                 if (!connection_->is_connected()) connection_->connect();
             } catch (...) {
-                lock.lock();
-                fail_all(std::current_exception(), false);
-                io_turn_taken_ = false;
-                lock.unlock();
+                end_turn_failed(lock, false);
                 return;
             }
         }
@@ -95,10 +92,7 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
             arrived = 1;
             while (arrived < expected && connection_->read_buffered_reply(*batch[arrived]->reply)) ++arrived;
         } catch (...) {
-            lock.lock();
-            fail_all(std::current_exception(), true);
-            io_turn_taken_ = false;
-            lock.unlock();
+            end_turn_failed(lock, true);
             return;
         }
         lock.lock();
@@ -172,6 +166,13 @@ std::exception_ptr own_copy(const std::exception_ptr& error) {
 }
 
 }  // namespace
+
+void MultiplexedConnection::end_turn_failed(std::unique_lock<std::mutex>& lock, bool sent) {
+    lock.lock();
+    fail_all(std::current_exception(), sent);
+    io_turn_taken_ = false;
+    lock.unlock();
+}
 
 void MultiplexedConnection::fail_all(const std::exception_ptr& error, bool sent) {
     std::string unsent;

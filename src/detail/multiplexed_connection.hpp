@@ -100,6 +100,9 @@ private:
     // failure came from I/O, after the written waiters' commands left;
     // otherwise from borrowing, before any did. Lock held.
     void fail_all(const std::exception_ptr& error, bool sent);
+    // Inside a catch handler of the I/O turn (lock released): fails every
+    // waiter with the exception being handled and gives the turn up.
+    void end_turn_failed(std::unique_lock<std::mutex>& lock, bool sent);
 
     ClusterConnectionPool& pool_;
     const NodeInfo node_;
