@@ -325,6 +325,21 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
 
 }  // namespace
 
+bool command_blocks(std::span<const std::string_view> args) noexcept {
+    if (args.empty()) return false;
+    static constexpr std::array<std::string_view, 10> kBlocking = {
+        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"};
+    for (const auto name : kBlocking) {
+        if (equal_ignoring_case(args[0], name)) return true;
+    }
+    if (equal_ignoring_case(args[0], "XREAD") || equal_ignoring_case(args[0], "XREADGROUP")) {
+        for (const auto arg : args.subspan(1)) {
+            if (equal_ignoring_case(arg, "BLOCK")) return true;
+        }
+    }
+    return false;
+}
+
 bool command_is_read_only(std::string_view name) noexcept {
     const auto* entry = find_command(name);
     if (entry == nullptr) return false;
@@ -336,8 +351,9 @@ bool command_is_read_only(std::string_view name) noexcept {
     return false;
 }
 
-CommandRoute route_command(std::span<const std::string_view> args) {
-    if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
+namespace {
+
+CommandRoute route_by_table(std::span<const std::string_view> args) {
     const auto* entry = find_command(args[0]);
     if (entry == nullptr) return unknown();
     switch (entry->rule) {
@@ -346,6 +362,15 @@ CommandRoute route_command(std::span<const std::string_view> args) {
         case Rule::Special: return route_special(entry->name, args);
     }
     return unknown();
+}
+
+}  // namespace
+
+CommandRoute route_command(std::span<const std::string_view> args) {
+    if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
+    auto route = route_by_table(args);
+    route.blocking = command_blocks(args);
+    return route;
 }
 
 }  // namespace rediscluster::detail

@@ -209,21 +209,6 @@ void MultiplexedConnection::fail_all(const std::exception_ptr& error, bool sent)
     }
 }
 
-bool blocks_connection(std::span<const std::string_view> args) noexcept {
-    if (args.empty()) return false;
-    static constexpr std::array<std::string_view, 10> kBlocking = {
-        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"};
-    for (const auto name : kBlocking) {
-        if (equal_ignoring_case(args[0], name)) return true;
-    }
-    if (equal_ignoring_case(args[0], "XREAD") || equal_ignoring_case(args[0], "XREADGROUP")) {
-        for (const auto arg : args.subspan(1)) {
-            if (equal_ignoring_case(arg, "BLOCK")) return true;
-        }
-    }
-    return false;
-}
-
 }  // namespace rediscluster::detail
 
 namespace rediscluster::detail {

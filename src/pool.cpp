@@ -169,6 +169,27 @@ PooledConnection ClusterConnectionPool::borrow(const NodeInfo& node) {
 
 PooledConnection ClusterConnectionPool::get_connection_by_node(const NodeInfo& node) { return borrow(node); }
 
+PooledConnection ClusterConnectionPool::try_get_connection_by_node(const NodeInfo& node) {
+    auto borrowed = shared_->core.try_acquire(node);
+    PooledConnection pooled;
+    if (!borrowed) return pooled;
+    pooled.pool_ = shared_;
+    pooled.node_ = node;
+    pooled.connection_ = std::move(borrowed->connection);
+    pooled.generation_ = borrowed->generation;
+    return pooled;
+}
+
+NodeInfo ClusterConnectionPool::get_node_by_slot(std::uint16_t slot, bool read_command) {
+    if (!read_command || !kind_.reads_to_replicas) return nodes.get_master_node_by_slot(slot);
+    const auto table = nodes.slots();
+    const auto shard = (*table)[slot];
+    if (shard.empty()) return nodes.get_master_node_by_slot(slot);  // throws SlotNotCoveredError
+    const auto candidates = detail::read_candidates(shard, shared_->read_rotation.fetch_add(1, std::memory_order_relaxed),
+                                                    [&](const NodeInfo& node) { return shared_->failed_nodes.healthy(node.name); });
+    return shard[candidates.front()];
+}
+
 PooledConnection ClusterConnectionPool::get_connection_by_slot(std::uint16_t slot, bool read_command) {
     if (read_command && kind_.reads_to_replicas) {
         return get_read_connection_by_slot(slot);

@@ -14,53 +14,25 @@
 // Thread safety: a RedisCluster may be shared between threads; every method
 // may be called concurrently (each call borrows its own connection).
 
-#include <array>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <utility>
 #include <vector>
 
+#include "rediscluster/commands.hpp"
 #include "rediscluster/connection.hpp"
 #include "rediscluster/nodes.hpp"
+#include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 
 namespace rediscluster {
 
-namespace detail {
-class CommandTable;
-struct CommandRoute;
-class Multiplexer;
-
-/// Lends the calling thread's command buffer for one command: encoding
-/// into it reuses the capacity earlier commands left, so a command does not
-/// allocate to be encoded. A second lease on the same thread while the
-/// first is alive (a command started from inside another) gets a buffer of
-/// its own instead. Not for use outside RedisCluster.
-class CommandBuffer {
-public:
-    CommandBuffer() noexcept;
-    ~CommandBuffer();
-    CommandBuffer(const CommandBuffer&) = delete;
-    CommandBuffer& operator=(const CommandBuffer&) = delete;
-
-    /// Empty at the start of the lease.
-    [[nodiscard]] std::string& text() noexcept { return *text_; }
-
-private:
-    std::string* text_;  // the thread's buffer, or own_ when that one is lent
-    std::string own_;
-};
-}  // namespace detail
 
 /// Options of RedisCluster; the names are the original's.
 struct RedisClusterOptions {
@@ -155,7 +127,7 @@ struct RedisClusterOptions {
 /// command retries for as long as command_timeout lasts, with at most 16
 /// redirects; then ClusterError says which ran out and names what was tried.
 /// The topology is also refreshed every periodic_refresh_interval.
-class RedisCluster {
+class RedisCluster : public Commands<RedisCluster> {
 public:
     /// Throws RedisClusterConfigError for invalid options (db ≠ 0 is
     /// "Argument 'db' is not possible to use in cluster mode") and
@@ -190,7 +162,8 @@ public:
         execute_command_range_into(reply, args);
         return reply;
     }
-    /// Runs one encoded command (see encode_command).
+    /// Runs one encoded command (see encode_command). Throws DataError when
+    /// `packed` is not exactly one whole command.
     Reply execute_packed(std::string_view packed);
 
     /// execute_command() reading the reply into `reply`, whose storage the
@@ -202,78 +175,51 @@ public:
     /// table (the first time the server's COMMAND table is fetched; COMMAND
     /// GETKEYS for commands with movable keys), commands sent to every
     /// master (PING, DBSIZE, KEYS...), commands without keys (a list of the
-    /// masters to pick from), more than 16 arguments or 8 keys, and the
-    /// failure paths (redirects, retries, error messages).
+    /// masters to pick from), more than 8 keys, a range of arguments that
+    /// are not std::string_view in contiguous storage, and the failure paths
+    /// (redirects, retries, error messages).
     ///
     /// Returns `reply`. When it throws, `reply` holds an unspecified value
     /// (an error reply, for instance). Same thread safety as every method:
     /// `reply` itself must not be shared by concurrent calls.
     template <CommandArgument... Args>
     Reply& execute_command_into(Reply& reply, const Args&... args) {
-        detail::CommandBuffer packed;
-        encode_command(packed.text(), args...);
-        return execute_packed_into(reply, packed.text());
+        static_assert(sizeof...(Args) > 0, "a command needs at least its name");
+        const ArgumentText texts[] = {ArgumentText(args)...};
+        std::string_view views[sizeof...(Args)];
+        for (std::size_t i = 0; i < sizeof...(Args); ++i) views[i] = texts[i].view();
+        return execute_arguments_into(reply, views);
     }
     /// execute_command_into() with the arguments in a range.
     template <std::ranges::forward_range Range>
         requires CommandArgument<std::ranges::range_value_t<Range>>
     Reply& execute_command_range_into(Reply& reply, const Range& args) {
-        detail::CommandBuffer packed;
-        encode_command_range(packed.text(), args);
-        return execute_packed_into(reply, packed.text());
+        if constexpr (std::ranges::contiguous_range<Range> &&
+                      std::same_as<std::ranges::range_value_t<Range>, std::string_view>) {
+            return execute_arguments_into(reply, std::span<const std::string_view>(std::ranges::data(args),
+                                                                                  std::ranges::size(args)));
+        } else {
+            std::vector<ArgumentText> texts;
+            for (const auto& arg : args) texts.emplace_back(arg);
+            std::vector<std::string_view> views;
+            views.reserve(texts.size());
+            for (const auto& text : texts) views.push_back(text.view());
+            return execute_arguments_into(reply, views);
+        }
     }
     /// execute_packed() reading the reply into `reply`, as
     /// execute_command_into().
     Reply& execute_packed_into(Reply& reply, std::string_view packed);
 
-    // --- strings and counters ------------------------------------------
-    /// GET. Allocates once, for the returned string, when the value is
-    /// longer than std::string's inline capacity.
-    [[nodiscard]] std::optional<std::string> get(std::string_view key);
-    /// SET; returns false when a condition (nx/xx) stopped it. No heap
-    /// allocation in steady state.
-    bool set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px = std::nullopt,
-             bool nx = false, bool xx = false);
-    std::int64_t incr(std::string_view key);
-    std::int64_t incrby(std::string_view key, std::int64_t amount);
-    std::int64_t decr(std::string_view key);
-    /// MGET: keys must share a slot.
-    [[nodiscard]] std::vector<std::optional<std::string>> mget(std::span<const std::string_view> keys);
+    /// A pipeline: commands queued through the same typed methods and
+    /// execute_command, across any slots, and sent together by execute()
+    /// (see Pipeline). It shares this client's connections and topology,
+    /// and keeps them alive while it lives.
+    [[nodiscard]] Pipeline pipeline();
 
-    // --- keys -----------------------------------------------------------
-    std::int64_t del(std::span<const std::string_view> keys);
-    std::int64_t del(std::string_view key);
-    [[nodiscard]] std::int64_t exists(std::string_view key);
-    bool expire(std::string_view key, std::chrono::seconds ttl);
-    /// Remaining time to live in seconds; -1 without expiry, -2 when missing.
-    [[nodiscard]] std::int64_t ttl(std::string_view key);
-
-    // --- hashes ---------------------------------------------------------
-    std::int64_t hset(std::string_view key, std::string_view field, std::string_view value);
-    [[nodiscard]] std::optional<std::string> hget(std::string_view key, std::string_view field);
-    [[nodiscard]] std::vector<std::pair<std::string, std::string>> hgetall(std::string_view key);
-    std::int64_t hdel(std::string_view key, std::string_view field);
-    std::int64_t hincrby(std::string_view key, std::string_view field, std::int64_t amount);
-
-    // --- lists ----------------------------------------------------------
-    std::int64_t lpush(std::string_view key, std::string_view value);
-    std::int64_t rpush(std::string_view key, std::string_view value);
-    [[nodiscard]] std::optional<std::string> lpop(std::string_view key);
-    [[nodiscard]] std::optional<std::string> rpop(std::string_view key);
-    [[nodiscard]] std::vector<std::string> lrange(std::string_view key, std::int64_t start, std::int64_t stop);
-    [[nodiscard]] std::int64_t llen(std::string_view key);
-
-    // --- sets -----------------------------------------------------------
-    std::int64_t sadd(std::string_view key, std::string_view member);
-    std::int64_t srem(std::string_view key, std::string_view member);
-    [[nodiscard]] std::vector<std::string> smembers(std::string_view key);
-    [[nodiscard]] bool sismember(std::string_view key, std::string_view member);
-
-    // --- sorted sets ----------------------------------------------------
-    std::int64_t zadd(std::string_view key, double score, std::string_view member);
-    [[nodiscard]] std::optional<double> zscore(std::string_view key, std::string_view member);
-    [[nodiscard]] std::vector<std::string> zrange(std::string_view key, std::int64_t start, std::int64_t stop);
-    std::int64_t zrem(std::string_view key, std::string_view member);
+    // The typed commands (get, set, incr, hset, lpush, zadd...) come from
+    // Commands<RedisCluster> (commands.hpp): each runs at once and returns
+    // its value.
 
     // --- whole cluster --------------------------------------------------
     /// PING on every master; true when all answer.
@@ -284,36 +230,25 @@ public:
     void flushall();
 
 private:
-    /// Reads the reply into `out`, reusing its storage.
-    /// `shareable`: the command may go over a multiplexed connection.
-    void run_on_slot(Reply& out, std::string_view packed, std::optional<std::uint16_t> slot, bool read_only,
-                     std::string_view command_name, bool shareable = false);
-    Reply run_on_all_masters(std::string_view packed, int combine);
-    /// The server's COMMAND table, fetched once (nullptr while unavailable).
-    std::shared_ptr<const detail::CommandTable> server_commands();
-    void request_refresh();
-    void refresh_loop();
+    friend class Commands<RedisCluster>;
+    class Core;
 
-    bool read_from_replicas_;
-    std::optional<int> cluster_down_retry_attempts_;
-    bool retry_on_timeout_;
-    std::optional<std::chrono::milliseconds> command_timeout_;
-    std::chrono::milliseconds periodic_refresh_interval_;
-    std::shared_ptr<detail::Multiplexer> multiplexer_;  // with multiplexed_connections only
-    // Drops the multiplexer's entries for nodes that left; the pool's
-    // NodeManager holds it weakly, as the pool may outlive this client.
-    std::shared_ptr<const TopologyListener> forget_departed_nodes_;
+    // Routes, runs and throws: the public edge of every command.
+    Reply& execute_arguments_into(Reply& reply, std::span<const std::string_view> args);
+    template <class Reader, class... Args>
+    typename Reader::type run_command(const Args&... args) {
+        Reply reply;
+        execute_command_into(reply, args...);
+        return Reader::read(std::move(reply));
+    }
+    template <class Reader>
+    typename Reader::type run_command_range(std::span<const std::string_view> args) {
+        Reply reply;
+        execute_arguments_into(reply, args);
+        return Reader::read(std::move(reply));
+    }
 
-    // Background re-discovery: requests coalesce, runs are spaced out.
-    std::mutex refresh_mutex_;
-    std::condition_variable refresh_wake_;
-    bool refresh_requested_ = false;
-    bool stopping_ = false;
-    std::thread refresher_;
-
-    std::mutex commands_mutex_;
-    std::shared_ptr<const detail::CommandTable> server_commands_;
-    std::chrono::steady_clock::time_point commands_last_attempt_{};
+    std::shared_ptr<Core> core_;
 };
 
 }  // namespace rediscluster

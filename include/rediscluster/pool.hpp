@@ -163,6 +163,17 @@ public:
                                                            std::span<const std::string_view> keys);
     /// A connection to `node` (created if the pool has none idle).
     [[nodiscard]] PooledConnection get_connection_by_node(const NodeInfo& node);
+    /// get_connection_by_node() when a connection can be had at once; an
+    /// empty PooledConnection at a cap, where the blocking pool would wait
+    /// and the others throw. For callers that already hold a connection:
+    /// waiting for a second one while holding the first can deadlock a
+    /// blocking pool.
+    [[nodiscard]] PooledConnection try_get_connection_by_node(const NodeInfo& node);
+    /// The node a command for `slot` goes to: its master, or for a read in
+    /// a read pool one of its replicas (round robin, skipping replicas that
+    /// failed recently, the master when none is left). Throws
+    /// SlotNotCoveredError when no node serves the slot.
+    [[nodiscard]] NodeInfo get_node_by_slot(std::uint16_t slot, bool read_command = false);
     /// A connection to the node that serves `slot`: its master, or for a read
     /// in a read pool one of its replicas. Throws SlotNotCoveredError when
     /// no node serves the slot.

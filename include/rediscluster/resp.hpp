@@ -265,6 +265,34 @@ void append_argument(std::string& out, const T& value) {
 
 }  // namespace detail
 
+/// The text of one command argument: a string's bytes as they are (not
+/// copied: the string must outlive this object), or a number's decimal
+/// form, written into the object itself. execute_command() turns each of
+/// its arguments into one before the command is routed and encoded.
+class ArgumentText {
+public:
+    template <CommandArgument T>
+    explicit ArgumentText(const T& value) noexcept {
+        if constexpr (std::convertible_to<const T&, std::string_view>) {
+            text_ = std::string_view(value);
+        } else {
+            const auto result = std::to_chars(digits_, digits_ + sizeof digits_, value);
+            digits_size_ = static_cast<std::uint8_t>(result.ptr - digits_);
+            formatted_ = true;
+        }
+    }
+    [[nodiscard]] std::string_view view() const noexcept {
+        return formatted_ ? std::string_view(digits_, digits_size_) : text_;
+    }
+
+private:
+    std::string_view text_{};
+    // 32 bytes hold any 64-bit integer and any shortest double.
+    char digits_[32] = {};
+    std::uint8_t digits_size_ = 0;
+    bool formatted_ = false;
+};
+
 /// Appends `args` to `out` as one RESP command (an array of bulk strings).
 /// `out` keeps its capacity between calls, so reusing it avoids allocation.
 ///

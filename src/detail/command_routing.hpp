@@ -39,6 +39,9 @@ struct CommandRoute {
     SmallVector<std::size_t, 8> keys;
     /// Only reads: a replica may serve it.
     bool read_only = false;
+    /// Blocks its connection on the server (BLPOP, XREAD BLOCK, WAIT...):
+    /// it needs a connection of its own, never a shared one or a pipeline.
+    bool blocking = false;
     /// Why a blocked command is refused.
     std::string reason;
     /// False when no table entry matched: the server's COMMAND table may
@@ -51,6 +54,10 @@ struct CommandRoute {
 /// key count larger than its arguments). Allocates only for a refusal's
 /// reason, an error message, or more than 8 keys.
 CommandRoute route_command(std::span<const std::string_view> args);
+
+/// Whether a command blocks its connection on the server (BLPOP, XREAD
+/// BLOCK, WAIT...), by the same table as route_command().
+[[nodiscard]] bool command_blocks(std::span<const std::string_view> args) noexcept;
 
 /// Whether the command (any case) only reads, by the same table: a replica
 /// may serve it. The SCAN family is not: a cursor must stay on one node.

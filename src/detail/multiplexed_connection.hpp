@@ -137,8 +137,4 @@ private:
     std::unordered_map<std::string, std::shared_ptr<MultiplexedConnection>> connections_;
 };
 
-/// Whether a command blocks its connection on the server (BLPOP, XREAD
-/// BLOCK, WAIT...): such commands never go over a shared connection.
-[[nodiscard]] bool blocks_connection(std::span<const std::string_view> args) noexcept;
-
 }  // namespace rediscluster::detail

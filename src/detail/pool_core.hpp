@@ -69,25 +69,21 @@ public:
         std::vector<std::unique_ptr<Connection>> to_close;
         std::unique_lock lock(mutex_);
         NodeState& state = nodes_[node.name];
-        if (!state.idle.empty()) {
-            auto connection = std::move(state.idle.back().connection);
-            state.idle.pop_back();
-            return {std::move(connection), generation_};
-        }
-        if (!per_node_full(state) && total_full()) {
-            evict_longest_idle(to_close);
-        }
-        if (!per_node_full(state) && !total_full()) {
-            reserve(state);
-            const auto generation = generation_;
-            lock.unlock();
-            to_close.clear();
-            return {create(node), generation};
-        }
+        if (auto at_once = take_at_once(node, state, lock, to_close)) return std::move(*at_once);
         if (!limits_.blocking) {
             throw RedisClusterException(cap_message(node.name, state));
         }
         return wait_for(node, state, lock);
+    }
+
+    /// acquire() without waiting or throwing at a cap: nullopt when no
+    /// connection to `node` can be had at once. For callers that already
+    /// hold connections, which must not wait for another (a pipeline
+    /// across nodes would deadlock a blocking pool).
+    std::optional<Borrowed> try_acquire(const NodeInfo& node) {
+        std::vector<std::unique_ptr<Connection>> to_close;
+        std::unique_lock lock(mutex_);
+        return take_at_once(node, nodes_[node.name], lock, to_close);
     }
 
     /// Takes a connection back. `reusable` false (it broke, or has unread
@@ -264,6 +260,30 @@ private:
     void serve(Waiter* waiter) {
         waiters_.erase(std::find(waiters_.begin(), waiters_.end(), waiter));
         waiter->wake.notify_one();
+    }
+
+    // An idle connection, or a new one where the caps allow (closing an
+    // idle one to another node at the total cap); nullopt otherwise.
+    // Unlocks `lock` before creating, and leaves what it evicted in
+    // `to_close` for the caller to destroy outside the lock.
+    std::optional<Borrowed> take_at_once(const NodeInfo& node, NodeState& state, std::unique_lock<std::mutex>& lock,
+                                         std::vector<std::unique_ptr<Connection>>& to_close) {
+        if (!state.idle.empty()) {
+            auto connection = std::move(state.idle.back().connection);
+            state.idle.pop_back();
+            return Borrowed{std::move(connection), generation_};
+        }
+        if (!per_node_full(state) && total_full()) {
+            evict_longest_idle(to_close);
+        }
+        if (!per_node_full(state) && !total_full()) {
+            reserve(state);
+            const auto generation = generation_;
+            lock.unlock();
+            to_close.clear();
+            return Borrowed{create(node), generation};
+        }
+        return std::nullopt;
     }
 
     Borrowed wait_for(const NodeInfo& node, NodeState& state, std::unique_lock<std::mutex>& lock) {

@@ -26,6 +26,7 @@ enum class Failure {
     Timeout,         // a read or write timed out
     Interrupted,     // the reply broke off or was malformed: the command ran
     NoConnection,    // the pool had no connection to give within its wait
+    Fatal,           // anything retrying cannot mend: wrong credentials, a pool at its cap, a bad redirect
 };
 
 /// What a command has been through so far.
@@ -180,6 +181,9 @@ inline RetryDecision decide_retry(Failure failure, const RetryCounts& counts, co
             break;
         case Failure::NoConnection:
             decision.action = Action::Fail;  // the pool already waited its timeout
+            break;
+        case Failure::Fatal:
+            decision.action = Action::Fail;
             break;
     }
     if (decision.action != Action::Fail && time_left && decision.delay >= *time_left) {

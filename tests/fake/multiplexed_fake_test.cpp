@@ -338,20 +338,5 @@ TEST(Multiplexer, ForgetsTheNodesThatAreNoLongerMasters) {
     EXPECT_NE(multiplexer.connection_to(pool, gone), was_gone);
 }
 
-TEST(MultiplexedConnection, BlockingCommandsAreRecognised) {
-    using detail::blocks_connection;
-    const std::vector<std::string_view> blpop{"blpop", "q", "0"};
-    const std::vector<std::string_view> xread_block{"XREAD", "block", "0", "STREAMS", "s", "$"};
-    const std::vector<std::string_view> xread{"XREAD", "COUNT", "1", "STREAMS", "s", "0"};
-    const std::vector<std::string_view> get{"GET", "BLOCK"};
-    const std::vector<std::string_view> wait{"WAIT", "1", "0"};
-    EXPECT_TRUE(blocks_connection(blpop));
-    EXPECT_TRUE(blocks_connection(xread_block));
-    EXPECT_TRUE(blocks_connection(wait));
-    EXPECT_FALSE(blocks_connection(xread));
-    EXPECT_FALSE(blocks_connection(get));
-    EXPECT_FALSE(blocks_connection({}));
-}
-
 }  // namespace
 }  // namespace rediscluster

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detail/command_routing.hpp"
+#include "detail/request.hpp"
 #include "rediscluster/client.hpp"
 #include "rediscluster/errors.hpp"
 
@@ -216,36 +217,73 @@ TEST(SmallVector, KeepsOrderAcrossTheSpill) {
     EXPECT_EQ(values, (std::vector<std::size_t>{0, 1, 2, 3, 3}));
 }
 
-// The per-thread buffer RedisCluster encodes commands into, before they
-// are routed.
-TEST(CommandBuffer, ReusesTheThreadsBufferButNotAHugeOne) {
-    const std::string* first = nullptr;
-    {
-        CommandBuffer lease;
-        lease.text().assign(100, 'x');
-        first = &lease.text();
-    }
-    {
-        CommandBuffer lease;
-        EXPECT_EQ(&lease.text(), first);
-        EXPECT_TRUE(lease.text().empty());
-        EXPECT_GE(lease.text().capacity(), 100U);
-        lease.text().assign(std::size_t{1} << 20, 'x');
-    }
-    CommandBuffer lease;
-    EXPECT_LT(lease.text().capacity(), std::size_t{1} << 20);
+TEST(CommandRouting, BlockingCommandsAreMarked) {
+    EXPECT_TRUE(route({"blpop", "q", "0"}).blocking);
+    EXPECT_TRUE(route({"XREAD", "block", "0", "STREAMS", "s", "$"}).blocking);
+    EXPECT_TRUE(route({"WAIT", "1", "0"}).blocking);
+    EXPECT_FALSE(route({"XREAD", "COUNT", "1", "STREAMS", "s", "0"}).blocking);
+    EXPECT_FALSE(route({"GET", "BLOCK"}).blocking);
+    EXPECT_FALSE(command_blocks({}));
 }
 
-TEST(CommandBuffer, ALeaseInsideALeaseHasABufferOfItsOwn) {
-    CommandBuffer outer;
-    outer.text() = "*1\r\n$4\r\nPING\r\n";
-    {
-        CommandBuffer inner;
-        EXPECT_NE(&inner.text(), &outer.text());
-        EXPECT_TRUE(inner.text().empty());
-        inner.text() = "*1\r\n$4\r\nTIME\r\n";
+TEST(Request, KeepsEachCommandEncodedWithItsFacts) {
+    Request request;
+    const std::vector<std::string_view> set{"SET", "k", "v"};
+    const std::vector<std::string_view> get{"get", "other"};
+    request.add(set, CommandFacts{.target = Target::Slot, .slot = 7});
+    request.add(get, CommandFacts{.target = Target::Slot, .slot = 9, .read_only = true});
+    ASSERT_EQ(request.size(), 2U);
+    EXPECT_EQ(request.packed(0), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    EXPECT_EQ(request.packed(1), "*2\r\n$3\r\nget\r\n$5\r\nother\r\n");
+    EXPECT_EQ(request.name(0), "SET");
+    EXPECT_EQ(request.name(1), "get");
+    EXPECT_EQ(request.facts(1).slot, 9);
+    EXPECT_TRUE(request.facts(1).read_only);
+    request.clear();
+    EXPECT_TRUE(request.empty());
+}
+
+TEST(Request, ParsesAnEncodedCommandAndRefusesAnythingElse) {
+    const auto args = parse_packed_command("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    EXPECT_EQ(args, (std::vector<std::string_view>{"GET", "k"}));
+    for (const std::string_view bad : {"", "GET k\r\n", "*2\r\n$3\r\nGET\r\n", "*1\r\n$9\r\nGET\r\n",
+                                       "*1\r\n$3\r\nGET\r\nextra", "*0\r\n", "*x\r\n"}) {
+        EXPECT_THROW((void)parse_packed_command(bad), DataError) << bad;
     }
-    EXPECT_EQ(outer.text(), "*1\r\n$4\r\nPING\r\n");
+}
+
+// The per-thread Request the client encodes single commands into.
+TEST(ThreadRequest, ReusesTheThreadsRequestButNotAHugeOne) {
+    const std::vector<std::string_view> small{"SET", "k", std::string_view("0123456789")};
+    const Request* first = nullptr;
+    {
+        ThreadRequest lease;
+        lease.get().add(small, {});
+        first = &lease.get();
+    }
+    const std::string huge(std::size_t{1} << 20, 'x');
+    {
+        ThreadRequest lease;
+        EXPECT_EQ(&lease.get(), first);
+        EXPECT_TRUE(lease.get().empty());
+        EXPECT_GE(lease.get().capacity(), 20U);
+        const std::vector<std::string_view> big{"SET", "k", huge};
+        lease.get().add(big, {});
+    }
+    ThreadRequest lease;
+    EXPECT_LT(lease.get().capacity(), std::size_t{1} << 20);
+}
+
+TEST(ThreadRequest, ALeaseInsideALeaseHasARequestOfItsOwn) {
+    const std::vector<std::string_view> ping{"PING"};
+    ThreadRequest outer;
+    outer.get().add(ping, {});
+    {
+        ThreadRequest inner;
+        EXPECT_NE(&inner.get(), &outer.get());
+        EXPECT_TRUE(inner.get().empty());
+    }
+    EXPECT_EQ(outer.get().size(), 1U);
 }
 
 }  // namespace

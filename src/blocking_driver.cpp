@@ -1,0 +1,480 @@
+#include "detail/blocking_driver.hpp"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "detail/classify.hpp"
+#include "detail/multiplexed_connection.hpp"
+#include "detail/random.hpp"
+#include "rediscluster/error_reply.hpp"
+
+namespace rediscluster::detail {
+
+namespace {
+
+using ActionKind = CommandAction::Kind;
+using EventKind = CommandEvent::Kind;
+
+// ASKING, encoded once.
+constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
+
+NodeInfo random_master(const ClusterConnectionPool& pool) {
+    auto masters = pool.get_nodes_by_server_type("master");
+    if (masters.empty()) return pool.nodes.random_node();
+    return masters[std::uniform_int_distribution<std::size_t>(0, masters.size() - 1)(thread_random())];
+}
+
+std::string what_of(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
+}  // namespace
+
+// What one attempt produced, kept until the machine has heard of it (its
+// event points into it) and, for the last one, until the command ends.
+struct BlockingDriver::Attempt {
+    NodeInfo node;
+    bool has_node = false;
+    bool by_reply = false;         // the failure is the reply itself
+    std::exception_ptr cause;      // or the exception that was thrown
+    std::string description;       // what() of `cause`
+    std::optional<HostPort> redirect;
+
+    void reset() {
+        has_node = false;
+        by_reply = false;
+        cause = nullptr;
+        description.clear();
+        redirect.reset();
+    }
+    void set_node(const NodeInfo& used) {
+        node = used;
+        has_node = true;
+    }
+    // A Failed event for the exception being handled.
+    CommandEvent failed_by_exception(const Error& error) {
+        cause = std::current_exception();
+        description = error.what();
+        return {.kind = EventKind::Failed,
+                .now = Clock::now(),
+                .failure = classify(error),
+                .description = description,
+                .node = has_node ? &node : nullptr};
+    }
+    [[nodiscard]] CommandFailure failure(const CommandAction& fail) const {
+        if (!fail.message.empty()) return {.kind = CommandFailure::Kind::Exhausted, .message = fail.message};
+        if (by_reply) return {.kind = CommandFailure::Kind::ErrorReply, .host = node.host};
+        return {.kind = CommandFailure::Kind::Raised, .cause = cause};
+    }
+};
+
+void raise(const CommandFailure& failure, const Reply& reply) {
+    switch (failure.kind) {
+        case CommandFailure::Kind::ErrorReply: throw_error_reply(reply.str(), failure.host);
+        case CommandFailure::Kind::Raised:
+            if (failure.cause) std::rethrow_exception(failure.cause);
+            break;
+        case CommandFailure::Kind::Exhausted: break;
+    }
+    throw ClusterError(failure.message);
+}
+
+Reply as_error_reply(const CommandFailure& failure, const Reply& reply) {
+    switch (failure.kind) {
+        case CommandFailure::Kind::ErrorReply: return reply;
+        case CommandFailure::Kind::Raised:
+            if (failure.cause) return Reply::error(what_of(failure.cause));
+            break;
+        case CommandFailure::Kind::Exhausted: break;
+    }
+    return Reply::error(failure.message);
+}
+
+BlockingDriver::BlockingDriver(ClusterConnectionPool& pool, Multiplexer* multiplexer, DriverOptions options,
+                               std::function<void()> request_refresh)
+    : pool_(pool), multiplexer_(multiplexer), options_(options), request_refresh_(std::move(request_refresh)) {}
+
+// --- one command --------------------------------------------------------------
+
+std::optional<CommandFailure> BlockingDriver::run(const Request& request, std::size_t index, Reply& reply) {
+    const CommandFacts& facts = request.facts(index);
+    const std::string_view packed = request.packed(index);
+    CommandMachine machine(facts.slot, request.name(index), options_.limits, options_.command_timeout, Clock::now());
+    Attempt attempt;
+    auto action = machine.resume({.kind = EventKind::Start});
+    for (;;) {
+        switch (action.kind) {
+            case ActionKind::Send:
+                action = machine.resume(send_one(facts, packed, action, reply, attempt));
+                break;
+            case ActionKind::UpdateTopology:
+                update_topology(action, facts.slot);
+                refresh(action.refresh);
+                action = machine.resume({.kind = EventKind::TopologyUpdated});
+                break;
+            case ActionKind::Backoff:
+                std::this_thread::sleep_for(action.delay);
+                action = machine.resume({.kind = EventKind::BackoffOver});
+                break;
+            case ActionKind::Done: return std::nullopt;
+            case ActionKind::Fail: return attempt.failure(action);
+        }
+    }
+}
+
+CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_view packed, const CommandAction& action,
+                                      Reply& reply, Attempt& attempt) {
+    attempt.reset();
+    // Released (closed, when it broke) before the machine decides: a
+    // backoff never holds a connection.
+    PooledConnection connection;
+    try {
+        const bool shareable = multiplexer_ != nullptr && !facts.blocking && facts.slot && !action.node &&
+                               !(facts.read_only && options_.read_from_replicas);
+        if (shareable) {
+            const auto shared = multiplexer_->connection_to(pool_, pool_.nodes.get_master_node_by_slot(*facts.slot));
+            attempt.set_node(shared->node());
+            shared->execute(packed, reply);
+            return judge_reply(reply, attempt);
+        }
+        if (action.node) {
+            connection = pool_.get_connection_by_node(make_node(action.node->host, action.node->port, "master"));
+        } else if (facts.slot) {
+            connection = pool_.get_connection_by_slot(*facts.slot, facts.read_only && options_.read_from_replicas);
+        } else {
+            connection = pool_.get_connection_by_node(random_master(pool_));
+        }
+        attempt.set_node(connection.node());
+        if (action.asking) {
+            // ASKING and the command in one write; ASKING's reply first
+            // (when it was refused, the command's own reply says so).
+            std::string batch;
+            batch.reserve(kAsking.size() + packed.size());
+            batch.append(kAsking).append(packed);
+            connection->send_packed_command(batch, 2);
+            connection->read_reply(reply);
+        } else {
+            connection->send_packed_command(packed, 1);
+        }
+        connection->read_reply(reply);
+    } catch (const Error& error) {
+        return attempt.failed_by_exception(error);
+    }
+    return judge_reply(reply, attempt);
+}
+
+CommandEvent BlockingDriver::judge_reply(const Reply& reply, Attempt& attempt) const {
+    if (!reply.is_error()) return {.kind = EventKind::Replied};
+    const auto failure = classify_error_reply_text(reply.str());
+    if (!failure) return {.kind = EventKind::Replied};  // the command's own answer
+    CommandEvent event{.kind = EventKind::Failed,
+                       .now = Clock::now(),
+                       .failure = *failure,
+                       .description = reply.str(),
+                       .node = attempt.has_node ? &attempt.node : nullptr};
+    if (*failure == Failure::Moved || *failure == Failure::Ask) {
+        try {
+            const auto redirect = parse_redirect(reply.str());
+            // An empty host means the node that answered.
+            HostPort target{redirect->host.empty() ? attempt.node.host : redirect->host, redirect->port};
+            attempt.redirect = pool_.options().host_port_remap.apply(target);
+            event.redirect = attempt.redirect;
+        } catch (const Error& error) {
+            return attempt.failed_by_exception(error);  // a malformed redirect: nothing to follow
+        }
+    }
+    attempt.by_reply = true;
+    return event;
+}
+
+void BlockingDriver::update_topology(const CommandAction& action, std::optional<std::uint16_t> slot) {
+    if (action.failed_node) pool_.mark_node_failed(*action.failed_node);
+    if (action.moved_to && slot) {
+        if (pool_.nodes.record_moved(*slot, *action.moved_to, action.moved_sender)) request_refresh_();
+    }
+}
+
+void BlockingDriver::refresh(RetryDecision::Refresh refresh) {
+    switch (refresh) {
+        case RetryDecision::Refresh::None: break;
+        case RetryDecision::Refresh::InBackground: request_refresh_(); break;
+        case RetryDecision::Refresh::BeforeRetry:
+            try {
+                (void)pool_.nodes.refresh_if_due();
+            } catch (const Error&) {
+                // The retry goes by the map we have; the next failure asks again.
+            }
+            break;
+    }
+}
+
+NodeInfo BlockingDriver::target_node(const CommandFacts& facts, const CommandAction& action) {
+    if (action.node) return make_node(action.node->host, action.node->port, "master");
+    if (facts.slot) return pool_.get_node_by_slot(*facts.slot, facts.read_only && options_.read_from_replicas);
+    return random_master(pool_);
+}
+
+// --- a batch ------------------------------------------------------------------
+
+struct BatchScratch::State {
+    struct Command {
+        CommandAction action;
+        BlockingDriver::Attempt attempt;
+        Clock::time_point ready_at{};  // Backoff: when it is over
+        bool finished = false;
+    };
+    // The commands bound for one node in one round.
+    struct Group {
+        NodeInfo node;
+        std::vector<std::size_t> members;
+        std::string batch;
+        PooledConnection connection;
+    };
+    std::vector<CommandMachine> machines;
+    std::vector<Command> commands;
+    std::vector<Group> groups;  // the first group_count are this round's
+    std::size_t group_count = 0;
+    Reply asking_reply;
+
+    Group& group_for(const NodeInfo& node) {
+        for (std::size_t i = 0; i < group_count; ++i) {
+            if (groups[i].node.name == node.name) return groups[i];
+        }
+        if (group_count == groups.size()) groups.emplace_back();
+        Group& group = groups[group_count++];
+        group.node = node;
+        group.members.clear();
+        group.batch.clear();
+        return group;
+    }
+};
+
+BatchScratch::BatchScratch() : state_(std::make_unique<State>()) {}
+BatchScratch::~BatchScratch() = default;
+
+void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
+                             std::vector<std::optional<CommandFailure>>& failures, BatchScratch& scratch) {
+    auto& state = *scratch.state_;
+    const std::size_t count = request.size();
+    failures.assign(count, std::nullopt);
+    state.machines.clear();
+    state.commands.resize(count);
+    const auto started = Clock::now();
+    for (std::size_t i = 0; i < count; ++i) {
+        state.machines.emplace_back(request.facts(i).slot, request.name(i), options_.limits, options_.command_timeout,
+                                    started);
+        auto& command = state.commands[i];
+        command.finished = false;
+        command.attempt.reset();
+        command.action = state.machines[i].resume({.kind = EventKind::Start});
+    }
+    std::size_t unfinished = count;
+
+    // Carries out every action that is not a Send, until each command is
+    // ready to send, backing off, or finished. Topology updates come first
+    // and a refresh runs once per round, however many commands asked.
+    const auto settle = [&] {
+        auto refresh_wanted = RetryDecision::Refresh::None;
+        for (std::size_t i = 0; i < count; ++i) {
+            auto& command = state.commands[i];
+            if (command.finished || command.action.kind != ActionKind::UpdateTopology) continue;
+            update_topology(command.action, request.facts(i).slot);
+            refresh_wanted = std::max(refresh_wanted, command.action.refresh);
+        }
+        refresh(refresh_wanted);
+        const auto now = Clock::now();
+        for (std::size_t i = 0; i < count; ++i) {
+            auto& command = state.commands[i];
+            if (command.finished) continue;
+            if (command.action.kind == ActionKind::UpdateTopology) {
+                command.action = state.machines[i].resume({.kind = EventKind::TopologyUpdated});
+            }
+            if (command.action.kind == ActionKind::Backoff && command.ready_at == Clock::time_point{}) {
+                command.ready_at = now + command.action.delay;
+            }
+            if (command.action.kind == ActionKind::Backoff && command.ready_at <= now) {
+                command.ready_at = {};
+                command.action = state.machines[i].resume({.kind = EventKind::BackoffOver});
+            }
+            if (command.action.kind == ActionKind::Done || command.action.kind == ActionKind::Fail) {
+                if (command.action.kind == ActionKind::Fail) failures[i] = command.attempt.failure(command.action);
+                command.finished = true;
+                --unfinished;
+            }
+        }
+    };
+
+    const auto fail_member = [&](std::size_t i, const Error& error) {
+        state.commands[i].action = state.machines[i].resume(state.commands[i].attempt.failed_by_exception(error));
+    };
+
+    for (;;) {
+        settle();
+        if (unfinished == 0) break;
+        // Whatever may go now is grouped by node, in the order the commands
+        // were added.
+        state.group_count = 0;
+        auto wake_at = Clock::time_point::max();
+        for (std::size_t i = 0; i < count; ++i) {
+            auto& command = state.commands[i];
+            if (command.finished) continue;
+            if (command.action.kind == ActionKind::Backoff) {
+                wake_at = std::min(wake_at, command.ready_at);
+                continue;
+            }
+            command.attempt.reset();
+            try {
+                auto& group = state.group_for(target_node(request.facts(i), command.action));
+                group.members.push_back(i);
+                command.attempt.set_node(group.node);
+            } catch (const Error& error) {
+                fail_member(i, error);  // no node serves its slot
+            }
+        }
+        if (state.group_count == 0) {
+            // Every command left is backing off (or just failed): wait for
+            // the first, then settle again.
+            if (wake_at != Clock::time_point::max()) std::this_thread::sleep_until(wake_at);
+            continue;
+        }
+        // Connections, never waiting for one while holding another: only
+        // the first may wait (at a blocking pool's cap); a node whose
+        // connection cannot be had at once waits for the next round, after
+        // the ones held are given back.
+        std::size_t held = 0;
+        for (std::size_t g = 0; g < state.group_count; ++g) {
+            auto& group = state.groups[g];
+            try {
+                group.connection = held == 0 ? pool_.get_connection_by_node(group.node)
+                                             : pool_.try_get_connection_by_node(group.node);
+            } catch (const Error& error) {
+                for (const auto i : group.members) fail_member(i, error);
+                continue;
+            }
+            if (group.connection) ++held;
+        }
+        // Everything is written before anything is read, so the nodes work
+        // on their parts at the same time.
+        for (std::size_t g = 0; g < state.group_count; ++g) {
+            auto& group = state.groups[g];
+            if (!group.connection) continue;
+            std::size_t replies_expected = 0;
+            for (const auto i : group.members) {
+                if (state.commands[i].action.asking) {
+                    group.batch.append(kAsking);
+                    ++replies_expected;
+                }
+                group.batch.append(request.packed(i));
+                ++replies_expected;
+            }
+            try {
+                group.connection->send_packed_command(group.batch, replies_expected);
+            } catch (const Error& error) {
+                for (const auto i : group.members) fail_member(i, error);
+                group.connection.release();
+            }
+        }
+        for (std::size_t g = 0; g < state.group_count; ++g) {
+            auto& group = state.groups[g];
+            if (!group.connection) continue;
+            std::size_t next = 0;
+            try {
+                for (; next < group.members.size(); ++next) {
+                    const auto i = group.members[next];
+                    auto& command = state.commands[i];
+                    if (command.action.asking) group.connection->read_reply(state.asking_reply);
+                    group.connection->read_reply(replies[i]);
+                    command.action = state.machines[i].resume(judge_reply(replies[i], command.attempt));
+                }
+            } catch (const Error& error) {
+                // The one whose reply broke off gets what happened; those
+                // after it were written too, and their fate is the same
+                // (a timeout or a broken reply: they may have run; a closed
+                // connection: as a single command would be told).
+                for (; next < group.members.size(); ++next) fail_member(group.members[next], error);
+            }
+            group.connection.release();
+        }
+    }
+}
+
+// --- every master ---------------------------------------------------------------
+
+std::optional<CommandFailure> BlockingDriver::run_on_all_masters(const Request& request, std::size_t index,
+                                                                 Reply& reply) {
+    const auto combine = request.facts(index).combine;
+    std::vector<Reply> replies;
+    std::vector<std::string> names;
+    Attempt attempt;
+    try {
+        for (const auto& master : pool_.get_nodes_by_server_type("master")) {
+            attempt.set_node(master);
+            auto connection = pool_.get_connection_by_node(master);
+            connection->send_packed_command(request.packed(index), 1);
+            replies.emplace_back();
+            connection->read_reply(replies.back());
+            if (replies.back().is_error()) {
+                reply = std::move(replies.back());
+                return CommandFailure{.kind = CommandFailure::Kind::ErrorReply, .host = master.host};
+            }
+            names.push_back(master.name);
+        }
+    } catch (const Error&) {
+        return CommandFailure{.kind = CommandFailure::Kind::Raised, .cause = std::current_exception()};
+    }
+    if (replies.empty()) {
+        return CommandFailure{.kind = CommandFailure::Kind::Raised,
+                              .cause = std::make_exception_ptr(
+                                  RedisClusterException("no master is known: the cluster was not discovered"))};
+    }
+    using Combine = CommandRoute::Combine;
+    switch (combine) {
+        case Combine::Sum: {
+            std::int64_t total = 0;
+            for (const auto& one : replies) {
+                if (one.type() != ReplyType::Integer) {
+                    return CommandFailure{.kind = CommandFailure::Kind::Raised,
+                                          .cause = std::make_exception_ptr(ProtocolError(
+                                              std::string(request.name(index)) + ": a master answered " +
+                                              one.to_debug_string() + " where an integer was expected"))};
+                }
+                total += one.integer();
+            }
+            reply = Reply::integer(total);
+            return std::nullopt;
+        }
+        case Combine::Concat: {
+            std::vector<Reply> all;
+            for (auto& one : replies) {
+                if (!one.is_aggregate()) continue;
+                for (const auto& element : one.elements()) all.push_back(element);
+            }
+            reply = Reply::array(std::move(all));
+            return std::nullopt;
+        }
+        case Combine::PerNode: {
+            std::vector<Reply> map;
+            for (std::size_t i = 0; i < replies.size(); ++i) {
+                map.push_back(Reply::bulk_string(names[i]));
+                map.push_back(std::move(replies[i]));
+            }
+            reply = Reply::map(std::move(map));
+            return std::nullopt;
+        }
+        case Combine::AllOk:
+        case Combine::First:
+        case Combine::None: break;
+    }
+    reply = std::move(replies.front());
+    return std::nullopt;
+}
+
+}  // namespace rediscluster::detail
