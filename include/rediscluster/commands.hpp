@@ -77,10 +77,10 @@ class Commands {
 public:
     // --- strings and counters ------------------------------------------
     /// GET.
-    auto get(std::string_view key) { return run<reply_readers::OptionalString>("GET", key); }
+    decltype(auto) get(std::string_view key) { return run<reply_readers::OptionalString>("GET", key); }
     /// SET; reads as false when a condition (nx/xx) stopped it. nx and xx
     /// together throw DataError before anything is sent.
-    auto set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px = std::nullopt,
+    decltype(auto) set(std::string_view key, std::string_view value, std::optional<std::chrono::milliseconds> px = std::nullopt,
              bool nx = false, bool xx = false) {
         if (nx && xx) throw DataError("SET: nx and xx exclude each other");
         // SET key value [PX ms] [NX|XX], as views: nothing here is copied.
@@ -96,75 +96,75 @@ public:
         if (xx) args[count++] = "XX";
         return run_range<reply_readers::NotNull>(std::span<const std::string_view>(args.data(), count));
     }
-    auto incr(std::string_view key) { return run<reply_readers::Integer>("INCR", key); }
-    auto incrby(std::string_view key, std::int64_t amount) { return run<reply_readers::Integer>("INCRBY", key, amount); }
-    auto decr(std::string_view key) { return run<reply_readers::Integer>("DECR", key); }
+    decltype(auto) incr(std::string_view key) { return run<reply_readers::Integer>("INCR", key); }
+    decltype(auto) incrby(std::string_view key, std::int64_t amount) { return run<reply_readers::Integer>("INCRBY", key, amount); }
+    decltype(auto) decr(std::string_view key) { return run<reply_readers::Integer>("DECR", key); }
     /// MGET: keys must share a slot.
-    auto mget(std::span<const std::string_view> keys) {
+    decltype(auto) mget(std::span<const std::string_view> keys) {
         return run_range<reply_readers::OptionalStrings>(with_name("MGET", keys));
     }
 
     // --- keys -----------------------------------------------------------
     /// DEL: keys must share a slot.
-    auto del(std::span<const std::string_view> keys) { return run_range<reply_readers::Integer>(with_name("DEL", keys)); }
-    auto del(std::string_view key) { return run<reply_readers::Integer>("DEL", key); }
-    auto exists(std::string_view key) { return run<reply_readers::Integer>("EXISTS", key); }
-    auto expire(std::string_view key, std::chrono::seconds ttl) {
+    decltype(auto) del(std::span<const std::string_view> keys) { return run_range<reply_readers::Integer>(with_name("DEL", keys)); }
+    decltype(auto) del(std::string_view key) { return run<reply_readers::Integer>("DEL", key); }
+    decltype(auto) exists(std::string_view key) { return run<reply_readers::Integer>("EXISTS", key); }
+    decltype(auto) expire(std::string_view key, std::chrono::seconds ttl) {
         return run<reply_readers::IntegerIsOne>("EXPIRE", key, ttl.count());
     }
     /// Remaining time to live in seconds; -1 without expiry, -2 when missing.
-    auto ttl(std::string_view key) { return run<reply_readers::Integer>("TTL", key); }
+    decltype(auto) ttl(std::string_view key) { return run<reply_readers::Integer>("TTL", key); }
 
     // --- hashes ---------------------------------------------------------
-    auto hset(std::string_view key, std::string_view field, std::string_view value) {
+    decltype(auto) hset(std::string_view key, std::string_view field, std::string_view value) {
         return run<reply_readers::Integer>("HSET", key, field, value);
     }
-    auto hget(std::string_view key, std::string_view field) {
+    decltype(auto) hget(std::string_view key, std::string_view field) {
         return run<reply_readers::OptionalString>("HGET", key, field);
     }
-    auto hgetall(std::string_view key) { return run<reply_readers::Pairs>("HGETALL", key); }
-    auto hdel(std::string_view key, std::string_view field) { return run<reply_readers::Integer>("HDEL", key, field); }
-    auto hincrby(std::string_view key, std::string_view field, std::int64_t amount) {
+    decltype(auto) hgetall(std::string_view key) { return run<reply_readers::Pairs>("HGETALL", key); }
+    decltype(auto) hdel(std::string_view key, std::string_view field) { return run<reply_readers::Integer>("HDEL", key, field); }
+    decltype(auto) hincrby(std::string_view key, std::string_view field, std::int64_t amount) {
         return run<reply_readers::Integer>("HINCRBY", key, field, amount);
     }
 
     // --- lists ----------------------------------------------------------
-    auto lpush(std::string_view key, std::string_view value) { return run<reply_readers::Integer>("LPUSH", key, value); }
-    auto rpush(std::string_view key, std::string_view value) { return run<reply_readers::Integer>("RPUSH", key, value); }
-    auto lpop(std::string_view key) { return run<reply_readers::OptionalString>("LPOP", key); }
-    auto rpop(std::string_view key) { return run<reply_readers::OptionalString>("RPOP", key); }
-    auto lrange(std::string_view key, std::int64_t start, std::int64_t stop) {
+    decltype(auto) lpush(std::string_view key, std::string_view value) { return run<reply_readers::Integer>("LPUSH", key, value); }
+    decltype(auto) rpush(std::string_view key, std::string_view value) { return run<reply_readers::Integer>("RPUSH", key, value); }
+    decltype(auto) lpop(std::string_view key) { return run<reply_readers::OptionalString>("LPOP", key); }
+    decltype(auto) rpop(std::string_view key) { return run<reply_readers::OptionalString>("RPOP", key); }
+    decltype(auto) lrange(std::string_view key, std::int64_t start, std::int64_t stop) {
         return run<reply_readers::Strings>("LRANGE", key, start, stop);
     }
-    auto llen(std::string_view key) { return run<reply_readers::Integer>("LLEN", key); }
+    decltype(auto) llen(std::string_view key) { return run<reply_readers::Integer>("LLEN", key); }
 
     // --- sets -----------------------------------------------------------
-    auto sadd(std::string_view key, std::string_view member) { return run<reply_readers::Integer>("SADD", key, member); }
-    auto srem(std::string_view key, std::string_view member) { return run<reply_readers::Integer>("SREM", key, member); }
-    auto smembers(std::string_view key) { return run<reply_readers::Strings>("SMEMBERS", key); }
-    auto sismember(std::string_view key, std::string_view member) {
+    decltype(auto) sadd(std::string_view key, std::string_view member) { return run<reply_readers::Integer>("SADD", key, member); }
+    decltype(auto) srem(std::string_view key, std::string_view member) { return run<reply_readers::Integer>("SREM", key, member); }
+    decltype(auto) smembers(std::string_view key) { return run<reply_readers::Strings>("SMEMBERS", key); }
+    decltype(auto) sismember(std::string_view key, std::string_view member) {
         return run<reply_readers::IntegerIsOne>("SISMEMBER", key, member);
     }
 
     // --- sorted sets ----------------------------------------------------
-    auto zadd(std::string_view key, double score, std::string_view member) {
+    decltype(auto) zadd(std::string_view key, double score, std::string_view member) {
         return run<reply_readers::Integer>("ZADD", key, score, member);
     }
-    auto zscore(std::string_view key, std::string_view member) {
+    decltype(auto) zscore(std::string_view key, std::string_view member) {
         return run<reply_readers::OptionalDouble>("ZSCORE", key, member);
     }
-    auto zrange(std::string_view key, std::int64_t start, std::int64_t stop) {
+    decltype(auto) zrange(std::string_view key, std::int64_t start, std::int64_t stop) {
         return run<reply_readers::Strings>("ZRANGE", key, start, stop);
     }
-    auto zrem(std::string_view key, std::string_view member) { return run<reply_readers::Integer>("ZREM", key, member); }
+    decltype(auto) zrem(std::string_view key, std::string_view member) { return run<reply_readers::Integer>("ZREM", key, member); }
 
 private:
     template <class Reader, class... Args>
-    auto run(const Args&... args) {
+    decltype(auto) run(const Args&... args) {
         return static_cast<Runner&>(*this).template run_command<Reader>(args...);
     }
     template <class Reader>
-    auto run_range(std::span<const std::string_view> args) {
+    decltype(auto) run_range(std::span<const std::string_view> args) {
         return static_cast<Runner&>(*this).template run_command_range<Reader>(args);
     }
     static std::vector<std::string_view> with_name(std::string_view name, std::span<const std::string_view> keys) {
