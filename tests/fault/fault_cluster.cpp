@@ -220,4 +220,27 @@ bool FaultCluster::healthy(const std::vector<std::uint16_t>& expected) const {
     }
 }
 
+void FaultCluster::migrate_slot(std::uint16_t slot, std::uint16_t source, std::uint16_t target) const {
+    const auto slot_text = std::to_string(slot);
+    const auto source_id = id(source);
+    const auto target_id = id(target);
+    (void)node_command(target, {"CLUSTER", "SETSLOT", slot_text, "IMPORTING", source_id});
+    (void)node_command(source, {"CLUSTER", "SETSLOT", slot_text, "MIGRATING", target_id});
+    for (;;) {
+        const auto keys = node_command(source, {"CLUSTER", "GETKEYSINSLOT", slot_text, "20"});
+        if (keys.size() == 0) break;
+        std::vector<std::string> migrate{"MIGRATE", "127.0.0.1", std::to_string(target), "", "0", "5000", "KEYS"};
+        for (const auto& key : keys.elements()) migrate.emplace_back(key.str());
+        (void)node_command(source, migrate);
+    }
+    // The target first: until it owns the slot, it would send the
+    // source's MOVED straight back.
+    std::vector<std::uint16_t> order{target, source};
+    for (const auto port : ports()) {
+        if (port != target && port != source && role(port) == "master") order.push_back(port);
+    }
+    for (const auto port : order) (void)node_command(port, {"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
+}
+
+
 }  // namespace rediscluster::test

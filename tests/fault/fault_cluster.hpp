@@ -51,6 +51,11 @@ public:
     [[nodiscard]] std::vector<std::uint16_t> replicas_of(std::uint16_t master, std::uint16_t asked) const;
     /// Node id (CLUSTER MYID).
     [[nodiscard]] std::string id(std::uint16_t port) const;
+    /// Moves `slot` from the master `source` to the master `target` the way
+    /// redis-cli --cluster reshard does: IMPORTING and MIGRATING, its keys
+    /// MIGRATEd in batches, then SETSLOT NODE on the target, the source and
+    /// the other masters.
+    void migrate_slot(std::uint16_t slot, std::uint16_t source, std::uint16_t target) const;
     /// Whether every given node answers and reports cluster_state:ok: after
     /// a failover, the moment the cluster serves every slot again (a node
     /// may say CLUSTERDOWN for a while after the promotion).

@@ -20,30 +20,6 @@ constexpr std::uint16_t kFirstSlot = 100;
 constexpr std::uint16_t kSlots = 20;
 constexpr std::size_t kKeysBefore = 50;  // per slot, written before the move
 
-// Moves `slot` from `source` to `target` the way redis-cli --cluster
-// reshard does, one batch of keys at a time.
-void migrate_slot(const FaultCluster& cluster, std::uint16_t slot, std::uint16_t source, std::uint16_t target) {
-    const auto slot_text = std::to_string(slot);
-    const auto source_id = cluster.id(source);
-    const auto target_id = cluster.id(target);
-    (void)node_command(target, {"CLUSTER", "SETSLOT", slot_text, "IMPORTING", source_id});
-    (void)node_command(source, {"CLUSTER", "SETSLOT", slot_text, "MIGRATING", target_id});
-    for (;;) {
-        const auto keys = node_command(source, {"CLUSTER", "GETKEYSINSLOT", slot_text, "20"});
-        if (keys.size() == 0) break;
-        std::vector<std::string> migrate{"MIGRATE", "127.0.0.1", std::to_string(target), "", "0", "5000", "KEYS"};
-        for (const auto& key : keys.elements()) migrate.emplace_back(key.str());
-        (void)node_command(source, migrate);
-    }
-    // The target first: until it owns the slot, it would send the
-    // source's MOVED straight back.
-    std::vector<std::uint16_t> order{target, source};
-    for (const auto port : cluster.ports()) {
-        if (port != target && port != source && cluster.role(port) == "master") order.push_back(port);
-    }
-    for (const auto port : order) (void)node_command(port, {"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
-}
-
 TEST(FaultMigration, SlotsMovedUnderLoadReachNoCallerAndLoseNoKey) {
     FaultCluster cluster;
     RedisCluster rc(fault_client_options(cluster, 2s));
@@ -77,7 +53,7 @@ TEST(FaultMigration, SlotsMovedUnderLoadReachNoCallerAndLoseNoKey) {
     ASSERT_TRUE(eventually([&] { return load.completed() > 1000 / kLoadScale; }, 20s));
 
     const auto started = Clock::now();
-    for (std::uint16_t i = 0; i < kSlots; ++i) migrate_slot(cluster, static_cast<std::uint16_t>(kFirstSlot + i), source, target);
+    for (std::uint16_t i = 0; i < kSlots; ++i) cluster.migrate_slot(static_cast<std::uint16_t>(kFirstSlot + i), source, target);
     const auto finished = Clock::now();
     std::this_thread::sleep_for(1s);  // the load goes on after the move
     const auto records = load.stop();
