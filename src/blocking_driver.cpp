@@ -136,14 +136,14 @@ CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_vie
     // Released (closed, when it broke) before the machine decides: a
     // backoff never holds a connection.
     PooledConnection connection;
+    std::shared_ptr<MultiplexedConnection> shared;
     try {
         const bool shareable = multiplexer_ != nullptr && !facts.blocking && facts.slot && !action.node &&
                                !(facts.read_only && options_.read_from_replicas);
         if (shareable) {
-            const auto shared = multiplexer_->connection_to(pool_, pool_.nodes.get_master_node_by_slot(*facts.slot));
-            attempt.set_node(shared->node());
+            shared = multiplexer_->connection_to(pool_, pool_.nodes.get_master_node_by_slot(*facts.slot));
             shared->execute(packed, reply);
-            return judge_reply(reply, attempt);
+            return judge_reply(reply, attempt, shared->node());
         }
         if (action.node) {
             connection = pool_.get_connection_by_node(make_node(action.node->host, action.node->port, "master"));
@@ -152,7 +152,6 @@ CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_vie
         } else {
             connection = pool_.get_connection_by_node(random_master(pool_));
         }
-        attempt.set_node(connection.node());
         if (action.asking) {
             // ASKING and the command in one write; ASKING's reply first
             // (when it was refused, the command's own reply says so).
@@ -166,15 +165,21 @@ CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_vie
         }
         connection->read_reply(reply);
     } catch (const Error& error) {
+        if (connection) {
+            attempt.set_node(connection.node());
+        } else if (shared) {
+            attempt.set_node(shared->node());
+        }
         return attempt.failed_by_exception(error);
     }
-    return judge_reply(reply, attempt);
+    return judge_reply(reply, attempt, connection.node());
 }
 
-CommandEvent BlockingDriver::judge_reply(const Reply& reply, Attempt& attempt) const {
+CommandEvent BlockingDriver::judge_reply(const Reply& reply, Attempt& attempt, const NodeInfo& node) const {
     if (!reply.is_error()) return {.kind = EventKind::Replied};
     const auto failure = classify_error_reply_text(reply.str());
     if (!failure) return {.kind = EventKind::Replied};  // the command's own answer
+    if (!attempt.has_node) attempt.set_node(node);
     CommandEvent event{.kind = EventKind::Failed,
                        .now = Clock::now(),
                        .failure = *failure,
@@ -216,10 +221,13 @@ void BlockingDriver::refresh(RetryDecision::Refresh refresh) {
     }
 }
 
-NodeInfo BlockingDriver::target_node(const CommandFacts& facts, const CommandAction& action) {
-    if (action.node) return make_node(action.node->host, action.node->port, "master");
-    if (facts.slot) return pool_.get_node_by_slot(*facts.slot, facts.read_only && options_.read_from_replicas);
-    return random_master(pool_);
+const NodeInfo& BlockingDriver::target_node(const CommandFacts& facts, const CommandAction& action,
+                                           const SlotTable& table, NodeInfo& storage) {
+    if (action.node) return storage = make_node(action.node->host, action.node->port, "master");
+    if (!facts.slot) return storage = random_master(pool_);
+    if (facts.read_only && options_.read_from_replicas) return storage = pool_.get_node_by_slot(*facts.slot, true);
+    if (const NodeInfo* master = table.master(*facts.slot)) return *master;
+    return storage = pool_.nodes.get_master_node_by_slot(*facts.slot);  // throws SlotNotCoveredError
 }
 
 // --- a batch ------------------------------------------------------------------
@@ -243,10 +251,11 @@ struct BatchScratch::State {
     std::vector<Group> groups;  // the first group_count are this round's
     std::size_t group_count = 0;
     Reply asking_reply;
+    NodeInfo node_storage;  // a target that is not in the slot table
 
     Group& group_for(const NodeInfo& node) {
         for (std::size_t i = 0; i < group_count; ++i) {
-            if (groups[i].node.name == node.name) return groups[i];
+            if (groups[i].node.port == node.port && groups[i].node.host == node.host) return groups[i];
         }
         if (group_count == groups.size()) groups.emplace_back();
         Group& group = groups[group_count++];
@@ -312,8 +321,10 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
         }
     };
 
-    const auto fail_member = [&](std::size_t i, const Error& error) {
-        state.commands[i].action = state.machines[i].resume(state.commands[i].attempt.failed_by_exception(error));
+    const auto fail_member = [&](std::size_t i, const Error& error, const NodeInfo* node = nullptr) {
+        auto& attempt = state.commands[i].attempt;
+        if (node != nullptr) attempt.set_node(*node);
+        state.commands[i].action = state.machines[i].resume(attempt.failed_by_exception(error));
     };
 
     for (;;) {
@@ -323,6 +334,7 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
         // were added.
         state.group_count = 0;
         auto wake_at = Clock::time_point::max();
+        const auto table = pool_.nodes.slots();  // one snapshot for the round
         for (std::size_t i = 0; i < count; ++i) {
             auto& command = state.commands[i];
             if (command.finished) continue;
@@ -332,9 +344,7 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
             }
             command.attempt.reset();
             try {
-                auto& group = state.group_for(target_node(request.facts(i), command.action));
-                group.members.push_back(i);
-                command.attempt.set_node(group.node);
+                state.group_for(target_node(request.facts(i), command.action, *table, state.node_storage)).members.push_back(i);
             } catch (const Error& error) {
                 fail_member(i, error);  // no node serves its slot
             }
@@ -356,7 +366,7 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
                 group.connection = held == 0 ? pool_.get_connection_by_node(group.node)
                                              : pool_.try_get_connection_by_node(group.node);
             } catch (const Error& error) {
-                for (const auto i : group.members) fail_member(i, error);
+                for (const auto i : group.members) fail_member(i, error, &group.node);
                 continue;
             }
             if (group.connection) ++held;
@@ -378,7 +388,7 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
             try {
                 group.connection->send_packed_command(group.batch, replies_expected);
             } catch (const Error& error) {
-                for (const auto i : group.members) fail_member(i, error);
+                for (const auto i : group.members) fail_member(i, error, &group.node);
                 group.connection.release();
             }
         }
@@ -392,14 +402,14 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
                     auto& command = state.commands[i];
                     if (command.action.asking) group.connection->read_reply(state.asking_reply);
                     group.connection->read_reply(replies[i]);
-                    command.action = state.machines[i].resume(judge_reply(replies[i], command.attempt));
+                    command.action = state.machines[i].resume(judge_reply(replies[i], command.attempt, group.node));
                 }
             } catch (const Error& error) {
                 // The one whose reply broke off gets what happened; those
                 // after it were written too, and their fate is the same
                 // (a timeout or a broken reply: they may have run; a closed
                 // connection: as a single command would be told).
-                for (; next < group.members.size(); ++next) fail_member(group.members[next], error);
+                for (; next < group.members.size(); ++next) fail_member(group.members[next], error, &group.node);
             }
             group.connection.release();
         }

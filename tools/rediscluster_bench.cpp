@@ -86,9 +86,19 @@ FillResult fill(rediscluster::RedisCluster& client, const BenchOptions& options)
 // ---------------------------------------------------------------------------
 // --compare
 
-RedisBenchmarkSettings peer_settings(const BenchOptions& options, std::uint64_t requests, std::string test) {
+// redis-benchmark's -P: --peer-pipeline, or our pipeline shared among the
+// masters (redis-benchmark keeps -P requests in flight per master).
+unsigned peer_pipeline(const BenchOptions& options, std::size_t masters) {
+    if (options.peer_pipeline) return *options.peer_pipeline;
+    if (options.pipeline == 0) return 1;
+    const auto per_master = (options.pipeline + std::max<std::size_t>(masters, 1) - 1) / std::max<std::size_t>(masters, 1);
+    return static_cast<unsigned>(per_master);
+}
+
+RedisBenchmarkSettings peer_settings(const BenchOptions& options, std::uint64_t requests, std::string test,
+                                     unsigned pipeline) {
     return {options.redis_benchmark_path, options.host, options.port, options.threads, requests, options.value_size,
-            options.keys, std::move(test)};
+            options.keys, std::move(test), pipeline};
 }
 
 PeerLine to_line(const PeerResult& result) {
@@ -136,7 +146,8 @@ void note_short_peer_runs(Report& report, const BenchOptions& options, std::size
     report.notes.emplace_back(text);
 }
 
-void add_peer_runs(Report& report, const BenchOptions& options) {
+void add_peer_runs(Report& report, const BenchOptions& options, std::size_t masters) {
+    const unsigned pipeline = peer_pipeline(options, masters);
     // A timed run has no -n of its own: redis-benchmark gets as many
     // requests as we managed.
     // (redis-benchmark reads -n as a C int.)
@@ -148,27 +159,31 @@ void add_peer_runs(Report& report, const BenchOptions& options) {
         "and uses keys key:{tag}:<n> with one hash tag per master; with -c 1 it talks to a single master");
     switch (options.workload) {
         case Workload::set:
-            report.peers.push_back(to_line(run_redis_benchmark(peer_settings(options, requests, "set"))));
+            report.peers.push_back(to_line(run_redis_benchmark(peer_settings(options, requests, "set", pipeline))));
             break;
         case Workload::get:
             if (options.fill) {
                 // Its GETs read only keys its own SETs wrote (they carry its hash tags).
-                (void)run_redis_benchmark(peer_settings(options, requests, "set"));
+                (void)run_redis_benchmark(peer_settings(options, requests, "set", pipeline));
                 report.notes.emplace_back("redis-benchmark's GET run follows an unmeasured SET run of as many requests "
                                           "on random keys, so some of its GETs answer nil");
             }
-            report.peers.push_back(to_line(run_redis_benchmark(peer_settings(options, requests, "get"))));
+            report.peers.push_back(to_line(run_redis_benchmark(peer_settings(options, requests, "get", pipeline))));
             break;
         case Workload::mix: {
             // redis-benchmark has no mix: SET and GET run apart, and an
             // estimate weighted by the read ratio stands for the mix.
-            const auto set = to_line(run_redis_benchmark(peer_settings(options, requests, "set")));
-            const auto get = to_line(run_redis_benchmark(peer_settings(options, requests, "get")));
+            const auto set = to_line(run_redis_benchmark(peer_settings(options, requests, "set", pipeline)));
+            const auto get = to_line(run_redis_benchmark(peer_settings(options, requests, "get", pipeline)));
             report.peers = {set, get, mix_estimate(set, get, options.read_ratio)};
             report.notes.emplace_back("redis-benchmark has no mixed workload: SET and GET ran apart; the SET+GET "
                                       "line weighs their time and CPU per operation by the read ratio");
             break;
         }
+    }
+    if (pipeline > 1) {
+        report.notes.emplace_back("redis-benchmark ran with -P " + std::to_string(pipeline) +
+                                  ": each client keeps that many requests in flight per master");
     }
     report.notes.emplace_back("redis-benchmark's CSV gives no p99.9");
 }
@@ -186,8 +201,9 @@ int run(const BenchOptions& options) {
     int status = 0;
     if (options.compare) {
         try {
-            add_peer_runs(report, options);
-            note_short_peer_runs(report, options, client->connection_pool->get_nodes_by_server_type("master").size());
+            const auto masters = client->connection_pool->get_nodes_by_server_type("master").size();
+            add_peer_runs(report, options, masters);
+            note_short_peer_runs(report, options, masters);
         } catch (const PeerError& error) {
             // Our figures still stand; print them, then fail.
             std::fprintf(stderr, "rediscluster-bench: redis-benchmark: %s\n", error.what());

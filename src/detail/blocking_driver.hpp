@@ -107,13 +107,18 @@ public:
 private:
     CommandEvent send_one(const CommandFacts& facts, std::string_view packed, const CommandAction& action, Reply& reply,
                           Attempt& attempt);
-    // The event for a reply that arrived: Replied, or Failed for a cluster error.
-    CommandEvent judge_reply(const Reply& reply, Attempt& attempt) const;
+    // The event for a reply from `node`: Replied, or Failed for a cluster
+    // error (the node is then kept in `attempt`).
+    CommandEvent judge_reply(const Reply& reply, Attempt& attempt, const NodeInfo& node) const;
     // Records a MOVED and marks a failed node; a refresh it asks for is
     // left to the caller (run() does it at once, run_all() once per round).
     void update_topology(const CommandAction& action, std::optional<std::uint16_t> slot);
     void refresh(RetryDecision::Refresh refresh);
-    [[nodiscard]] NodeInfo target_node(const CommandFacts& facts, const CommandAction& action);
+    // Where a Send goes: a redirect's node, the slot's master in `table`,
+    // a replica for a read when reads go there, or any master. Throws
+    // SlotNotCoveredError.
+    [[nodiscard]] const NodeInfo& target_node(const CommandFacts& facts, const CommandAction& action,
+                                              const SlotTable& table, NodeInfo& storage);
 
     ClusterConnectionPool& pool_;
     Multiplexer* multiplexer_;

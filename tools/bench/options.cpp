@@ -32,6 +32,10 @@ Usage: rediscluster-bench [options]
                           (default default)
   --max-connections N     connection cap passed to the pool
   --busy-poll US          poll for a reply this long before sleeping
+  --pipeline N            N commands per Pipeline::execute() on random keys
+                          over all slots (default: single commands)
+  --peer-pipeline P       redis-benchmark's -P with --compare (default: the
+                          pipeline divided by the number of masters, rounded up)
                           (ConnectionOptions::busy_poll; default 0, off)
   --no-fill               do not write the keys before get and mix
   --quiet                 no progress line on stderr
@@ -114,6 +118,7 @@ struct SeenFlags {
 void check_combinations(const BenchOptions& options, const SeenFlags& seen) {
     if (seen.ops && options.duration) throw UsageError("--ops and --duration exclude each other");
     if (seen.json && seen.csv) throw UsageError("--json and --csv exclude each other");
+    if (options.peer_pipeline && !options.compare) throw UsageError("--peer-pipeline applies to --compare only");
     if (seen.read_ratio && options.workload != Workload::mix) {
         throw UsageError("--read-ratio applies to -t mix only");
     }
@@ -170,6 +175,10 @@ BenchOptions parse_options(std::span<const char* const> arguments) {
             options.max_connections = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 1000000);
         } else if (flag == "--busy-poll") {
             options.busy_poll = std::chrono::microseconds(parse_integer<std::int64_t>(flag, cursor.value(flag), 0, 100000));
+        } else if (flag == "--pipeline") {
+            options.pipeline = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 100000);
+        } else if (flag == "--peer-pipeline") {
+            options.peer_pipeline = parse_integer<unsigned>(flag, cursor.value(flag), 1, 100000);
         } else if (flag == "--no-fill") {
             options.fill = false;
         } else if (flag == "--quiet") {

@@ -43,6 +43,12 @@ struct BenchOptions {
     PoolChoice pool = PoolChoice::default_pool;
     /// Passed to the pool; unset keeps the pool's own default.
     std::optional<std::size_t> max_connections = std::nullopt;
+    /// Commands per Pipeline::execute(); 0 runs single commands.
+    std::size_t pipeline = 0;
+    /// redis-benchmark's -P with --compare; unset: --pipeline divided by
+    /// the number of masters, rounded up (redis-benchmark batches per
+    /// master), or 1 without --pipeline.
+    std::optional<unsigned> peer_pipeline = std::nullopt;
     /// ConnectionOptions::busy_poll for every connection; 0 is off.
     std::chrono::microseconds busy_poll{0};
     /// Write every key before a get or mix run (not measured).

@@ -167,7 +167,7 @@ std::vector<std::string> redis_benchmark_arguments(const RedisBenchmarkSettings&
             "-d", std::to_string(settings.value_size),
             "-r", std::to_string(settings.keyspace),
             "-t", settings.test,
-            "-P", "1",
+            "-P", std::to_string(settings.pipeline),
             "--csv"};
 }
 

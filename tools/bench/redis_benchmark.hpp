@@ -30,6 +30,8 @@ struct RedisBenchmarkSettings {
     std::uint64_t keyspace = 0;
     /// "set" or "get", as redis-benchmark's -t names them.
     std::string test;
+    /// -P: requests each client keeps in flight (per master in cluster mode).
+    unsigned pipeline = 1;
 };
 
 /// One line of redis-benchmark's CSV, latencies in microseconds.
@@ -49,7 +51,7 @@ struct PeerResult {
 };
 
 /// The argument vector, program path first:
-/// `redis-benchmark --cluster -h H -p P -c C -n N -d D -r R -t T -P 1 --csv`.
+/// `redis-benchmark --cluster -h H -p P -c C -n N -d D -r R -t T -P P --csv`.
 [[nodiscard]] std::vector<std::string> redis_benchmark_arguments(const RedisBenchmarkSettings& settings);
 
 /// Throws PeerError naming the path when it is not an executable file.

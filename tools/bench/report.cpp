@@ -83,6 +83,9 @@ void print_text_header(const Report& report, std::FILE* out) {
     std::fprintf(out, "  %s:%u  pool %s  %u thread%s  %llu keys  %zu-byte values\n", options.host.c_str(),
                  options.port, std::string(to_string(options.pool)).c_str(), options.threads,
                  options.threads == 1 ? "" : "s", as_ull(options.keys), options.value_size);
+    if (options.pipeline > 0) {
+        std::fprintf(out, "pipeline      %zu commands per execute() (latency is per execute())\n", options.pipeline);
+    }
     if (options.busy_poll.count() > 0) {
         std::fprintf(out, "busy poll     %lld µs before each read sleeps\n", static_cast<long long>(options.busy_poll.count()));
     }
@@ -169,6 +172,7 @@ void print_json(const Report& report, std::FILE* out) {
     std::fprintf(out, "  \"threads\": %u,\n  \"keys\": %llu,\n  \"value_size\": %zu,\n", options.threads,
                  as_ull(options.keys), options.value_size);
     std::fprintf(out, "  \"busy_poll_us\": %lld,\n", static_cast<long long>(options.busy_poll.count()));
+    std::fprintf(out, "  \"pipeline\": %zu,\n", options.pipeline);
     if (report.fill) {
         std::fprintf(out, "  \"fill\": {\"keys\": %llu, \"errors\": %llu, \"elapsed_sec\": %.3f},\n",
                      as_ull(report.fill->keys_written), as_ull(report.fill->errors.count), report.fill->elapsed.count());

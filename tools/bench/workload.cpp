@@ -63,31 +63,19 @@ private:
     std::uint64_t state_;
 };
 
-// One thread's SET and GET, encoded into a buffer it keeps and answered into
-// a Reply it keeps, so that a command allocates nothing in the tool or the
-// library (execute_packed_into takes the encoded command as it is).
+// One thread's SET and GET, answered into a Reply it keeps, so that a
+// command allocates nothing in the tool or the library.
 class CommandRunner {
 public:
-    CommandRunner(rediscluster::RedisCluster& client, std::string_view value) : client_(client), value_(value) {
-        packed_.reserve(64 + value.size());
-    }
+    CommandRunner(rediscluster::RedisCluster& client, std::string_view value) : client_(client), value_(value) {}
 
-    void set(std::string_view key) {
-        packed_.clear();
-        rediscluster::encode_command(packed_, "SET", key, value_);
-        (void)client_.execute_packed_into(reply_, packed_);
-    }
+    void set(std::string_view key) { (void)client_.execute_command_into(reply_, "SET", key, value_); }
     /// True when the key existed.
-    bool get(std::string_view key) {
-        packed_.clear();
-        rediscluster::encode_command(packed_, "GET", key);
-        return !client_.execute_packed_into(reply_, packed_).is_null();
-    }
+    bool get(std::string_view key) { return !client_.execute_command_into(reply_, "GET", key).is_null(); }
 
 private:
     rediscluster::RedisCluster& client_;
     std::string_view value_;
-    std::string packed_;
     rediscluster::Reply reply_;
 };
 
@@ -245,8 +233,57 @@ struct WorkerPlan {
     bool timed = false;
 };
 
+// --pipeline: batches of options.pipeline commands, each batch one
+// execute() into replies kept from one batch to the next. Latency is per
+// batch; an error reply counts as an error of its command.
+void run_pipelined_worker(rediscluster::RedisCluster& client, const BenchOptions& options, const WorkerPlan& plan,
+                          std::string_view value, WorkerState& state, const std::atomic<bool>& stop) {
+    RandomSource random(0x9E3779B97F4A7C15ULL * (plan.index + 1));
+    KeyFormatter keys;
+    auto pipeline = client.pipeline();
+    std::vector<rediscluster::Reply> replies;
+    std::vector<bool> reads(options.pipeline);
+    std::uint64_t done = 0;
+    while (plan.timed ? !stop.load(std::memory_order_relaxed) : done < plan.ops) {
+        const auto batch = plan.timed ? options.pipeline : std::min<std::uint64_t>(options.pipeline, plan.ops - done);
+        for (std::size_t i = 0; i < batch; ++i) {
+            const std::string_view key = keys.format(random.below(options.keys));
+            reads[i] = is_read(options.workload, options.read_ratio, random);
+            if (reads[i]) {
+                pipeline.execute_command("GET", key);
+            } else {
+                pipeline.execute_command("SET", key, value);
+            }
+        }
+        const auto begin = Clock::now();
+        try {
+            (void)pipeline.execute_into(replies, false);
+            for (std::size_t i = 0; i < batch; ++i) {
+                if (replies[i].is_error()) {
+                    ++state.errors.count;
+                    if (!state.errors.first_message) state.errors.first_message = std::string(replies[i].str());
+                } else if (reads[i]) {
+                    ++state.reads;
+                    if (replies[i].is_null()) ++state.misses;
+                }
+            }
+        } catch (const std::exception& error) {
+            state.errors.count += batch - 1;
+            note_error(state.errors, error);
+        }
+        state.latency.record(Clock::now() - begin);
+        state.failed.store(state.errors.count, std::memory_order_relaxed);
+        done += batch;
+        state.completed.store(done, std::memory_order_relaxed);
+    }
+}
+
 void run_worker(rediscluster::RedisCluster& client, const BenchOptions& options, const WorkerPlan& plan,
                 std::string_view value, WorkerState& state, const std::atomic<bool>& stop) {
+    if (options.pipeline > 0) {
+        run_pipelined_worker(client, options, plan, value, state, stop);
+        return;
+    }
     RandomSource random(0x9E3779B97F4A7C15ULL * (plan.index + 1));
     KeyFormatter keys;
     CommandRunner runner(client, value);
