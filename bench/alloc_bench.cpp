@@ -31,6 +31,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "rediscluster/client.hpp"
 #include "rediscluster/connection.hpp"
@@ -272,6 +273,39 @@ void BM_ClusterTypedSet(benchmark::State& state) {
     });
 }
 BENCHMARK(BM_ClusterTypedSet);
+
+// A reused pipeline of 48 commands over keys of every master, executed
+// into a reused vector of replies; the counters are per command.
+void pipeline_allocations(benchmark::State& state, const char* label, bool reads) {
+    const auto port = require_port(state);
+    if (!port) return;
+    auto& rc = cluster(*port);
+    constexpr int kCommands = 48;
+    std::array<std::string, kCommands> keys;
+    for (int i = 0; i < kCommands; ++i) keys[static_cast<std::size_t>(i)] = "alloc_bench:" + std::to_string(i);
+    for (const auto& key : keys) (void)rc.execute_command("SET", key, kValue);
+    auto pipeline = rc.pipeline();
+    std::vector<rediscluster::Reply> replies;
+    count_allocations(state, label, [&] {
+        for (const auto& key : keys) {
+            if (reads) {
+                pipeline.execute_command("GET", key);
+            } else {
+                pipeline.execute_command("SET", key, kValue);
+            }
+        }
+        pipeline.execute_into(replies);
+        benchmark::DoNotOptimize(replies);
+    });
+    state.counters["allocs_per_op"] = state.counters["allocs_per_op"] / kCommands;
+    state.counters["bytes_per_op"] = state.counters["bytes_per_op"] / kCommands;
+}
+
+void BM_PipelineGet(benchmark::State& state) { pipeline_allocations(state, "Pipeline of 48 GETs", true); }
+BENCHMARK(BM_PipelineGet);
+
+void BM_PipelineSet(benchmark::State& state) { pipeline_allocations(state, "Pipeline of 48 SETs", false); }
+BENCHMARK(BM_PipelineSet);
 
 // The floor: one connection, its own command buffer, one reused Reply.
 void BM_ConnectionGet(benchmark::State& state) {
