@@ -404,11 +404,23 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
                     group.connection->read_reply(replies[i]);
                     command.action = state.machines[i].resume(judge_reply(replies[i], command.attempt, group.node));
                 }
+            } catch (const IncompleteReplyError& error) {
+                // Only the reply that broke off is known to have begun (its
+                // command ran): it is not sent again. Those after it lost
+                // their connection before a byte of their replies, as a
+                // single command whose connection closes, and are told so.
+                fail_member(group.members[next], error, &group.node);
+                try {
+                    throw ConnectionError("Connection to " + group.node.name +
+                                          " lost before the reply (an earlier reply broke off: " + error.what() + ")");
+                } catch (const ConnectionError& lost) {
+                    for (++next; next < group.members.size(); ++next) fail_member(group.members[next], lost, &group.node);
+                }
             } catch (const Error& error) {
-                // The one whose reply broke off gets what happened; those
+                // The one whose reply failed gets what happened; those
                 // after it were written too, and their fate is the same
-                // (a timeout or a broken reply: they may have run; a closed
-                // connection: as a single command would be told).
+                // (a timeout or a malformed reply: they may have run; a
+                // closed connection: as a single command would be told).
                 for (; next < group.members.size(); ++next) fail_member(group.members[next], error, &group.node);
             }
             group.connection.release();
