@@ -9,12 +9,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -259,6 +264,29 @@ TEST(PipelineFake, RedirectedAndWaitingCommandsAloneAreSentAgainAndRepliesKeepTh
         << test::to_string(on_c);
     ASSERT_EQ(on_c.size(), 5u);
     EXPECT_EQ(on_c[2].connection, on_c[3].connection);
+    EXPECT_EQ(cluster.problems(), kNoProblems);
+}
+
+TEST(PipelineFake, TypedCommandsQueueOnThePipelineAndChain) {
+    static_assert(std::is_same_v<decltype(std::declval<Pipeline&>().get("k")), Pipeline&>);
+    static_assert(std::is_same_v<decltype(std::declval<Pipeline&>().set("k", "v")), Pipeline&>);
+    static_assert(std::is_same_v<decltype(std::declval<RedisCluster&>().get("k")), std::optional<std::string>>);
+    static_assert(std::is_same_v<decltype(std::declval<RedisCluster&>().incr("k")), std::int64_t>);
+    FakeCluster cluster(1, [](const FakeCluster&, std::size_t, const ReceivedCommand& command) {
+        const auto& name = command.args.front();
+        if (name == "SET") return answer("+OK\r\n");
+        if (name == "INCR") return answer(resp_integer(1));
+        if (name == "GET") return answer(resp_bulk("v"));
+        return answer("-ERR unexpected command\r\n");
+    });
+    RedisCluster rc(cluster.options());
+    auto pipe = rc.pipeline();
+    pipe.set("user:1", "alice", 1500ms).incr("visits").get("user:2");
+    std::vector<Reply> replies;
+    ASSERT_NO_THROW(replies = pipe.execute());
+    EXPECT_EQ(render(replies), (std::vector<std::string>{"+OK", ":1", "v"}));
+    EXPECT_EQ(cluster.data_args(0),
+              (std::vector<Args>{{"SET", "user:1", "alice", "PX", "1500"}, {"INCR", "visits"}, {"GET", "user:2"}}));
     EXPECT_EQ(cluster.problems(), kNoProblems);
 }
 
