@@ -81,7 +81,7 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
                 connection_ = pool_.get_connection_by_node(node_);
                 if (!connection_->is_connected()) connection_->connect();
             } catch (...) {
-                end_turn_failed(lock, false);
+                end_turn_failed(lock, false, 0);
                 return;
             }
         }
@@ -92,7 +92,7 @@ void MultiplexedConnection::run_io_turn(Waiter& mine, std::unique_lock<std::mute
             arrived = 1;
             while (arrived < expected && connection_->read_buffered_reply(*batch[arrived]->reply)) ++arrived;
         } catch (...) {
-            end_turn_failed(lock, true);
+            end_turn_failed(lock, true, arrived);
             return;
         }
         lock.lock();
@@ -167,31 +167,51 @@ std::exception_ptr own_copy(const std::exception_ptr& error) {
 
 }  // namespace
 
-void MultiplexedConnection::end_turn_failed(std::unique_lock<std::mutex>& lock, bool sent) {
+void MultiplexedConnection::end_turn_failed(std::unique_lock<std::mutex>& lock, bool sent, std::size_t arrived) {
     lock.lock();
-    fail_all(std::current_exception(), sent);
+    fail_all(std::current_exception(), sent, arrived);
     io_turn_taken_ = false;
     lock.unlock();
 }
 
-void MultiplexedConnection::fail_all(const std::exception_ptr& error, bool sent) {
+void MultiplexedConnection::fail_all(const std::exception_ptr& error, bool sent, std::size_t arrived) {
     std::string unsent;
+    std::string no_reply;
+    bool broke_off = false;
     if (sent) {
         std::string what = "unknown error";
         try {
             std::rethrow_exception(error);
+        } catch (const IncompleteReplyError& e) {
+            what = e.what();
+            broke_off = true;
         } catch (const std::exception& e) {
             what = e.what();
         } catch (...) {
         }
         unsent = "The shared connection to " + node_.name + " failed before the command was sent: " + what;
+        no_reply = "The shared connection to " + node_.name +
+                   " was lost before the reply (an earlier reply broke off: " + what + ")";
     }
     std::uint32_t bits = 0;
-    for (Waiter* waiter : waiters_) {
-        // A borrow failed before anything left: every waiter gets that
-        // error as it is (the client reads its type, and the blocking
-        // pool's "No connection available" by its message).
-        waiter->error = !sent || waiter->written ? own_copy(error) : std::make_exception_ptr(ConnectionError(unsent));
+    for (std::size_t i = 0; i < waiters_.size(); ++i) {
+        Waiter* waiter = waiters_[i];
+        if (i < arrived) {
+            // Its reply came whole before the failure: it stands.
+        } else if (!sent) {
+            // A borrow failed before anything left: every waiter gets that
+            // error as it is (the client reads its type, and the blocking
+            // pool's "No connection available" by its message).
+            waiter->error = own_copy(error);
+        } else if (!waiter->written) {
+            waiter->error = std::make_exception_ptr(ConnectionError(unsent));
+        } else if (broke_off && i > arrived) {
+            // Only the reply that broke off had begun; the ones after it got
+            // no byte, as a command whose connection closed before its reply.
+            waiter->error = std::make_exception_ptr(ConnectionError(no_reply));
+        } else {
+            waiter->error = own_copy(error);  // it may have run
+        }
         bits |= waiter->bit;
         waiter->state.store(Waiter::done, std::memory_order_release);
     }

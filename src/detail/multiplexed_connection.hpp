@@ -39,10 +39,13 @@
 //  - A failure to borrow (a cap, a blocking wait that timed out, a refused
 //    connect) fails every waiter, none of whose commands left, with that
 //    error, of the same type and message. A failure of I/O fails every
-//    waiter: those whose commands were written get the failure itself
-//    (their commands may have run); those still queued get a
-//    ConnectionError (theirs never left, so they may be retried). That
-//    connection is closed rather than given back.
+//    waiter whose reply had not come whole: those whose commands were
+//    written get the failure itself (their commands may have run), except
+//    that behind a reply that broke off they get a ConnectionError, as no
+//    byte of their replies came (the rule for a single command whose
+//    connection closes); those still queued get a ConnectionError (theirs
+//    never left, so they may be retried). That connection is closed rather
+//    than given back.
 //  - Either way nothing of this object is spoilt (queue and buffers are
 //    emptied, no connection is held), so it stays in use: the next command
 //    borrows afresh.
@@ -96,13 +99,17 @@ private:
     // Offers the turn to the newest waiter, if any and not yet done; the
     // bit to wake it with, or 0. Lock held.
     std::uint32_t offer_turn();
-    // Fails every waiter and drops the connection, closed. `sent`: the
+    // Ends every waiter and drops the connection, closed. `sent`: the
     // failure came from I/O, after the written waiters' commands left;
-    // otherwise from borrowing, before any did. Lock held.
-    void fail_all(const std::exception_ptr& error, bool sent);
+    // otherwise from borrowing, before any did. The first `arrived`
+    // waiters got their replies whole before it and keep them. After a
+    // reply that broke off, the written waiters behind it get a
+    // ConnectionError: no byte of theirs came. Lock held.
+    void fail_all(const std::exception_ptr& error, bool sent, std::size_t arrived);
     // Inside a catch handler of the I/O turn (lock released): fails every
-    // waiter with the exception being handled and gives the turn up.
-    void end_turn_failed(std::unique_lock<std::mutex>& lock, bool sent);
+    // waiter but the `arrived` first with the exception being handled and
+    // gives the turn up.
+    void end_turn_failed(std::unique_lock<std::mutex>& lock, bool sent, std::size_t arrived);
 
     ClusterConnectionPool& pool_;
     const NodeInfo node_;

@@ -135,6 +135,50 @@ TEST(MultiplexedConnection, AClosedConnectionFailsEveryWaiterAndTheNextCommandTa
     EXPECT_EQ(pool->created_connections(), 1u);
 }
 
+// Written together, "GET b" and "GET c": b's reply breaks off, then the
+// connection closes. b's command ran (its reply had begun), so it gets the
+// IncompleteReplyError and is not retried; no byte of c's reply came, so c
+// is told its connection was lost, as a command alone would be, and the
+// client may retry it.
+TEST(MultiplexedConnection, AfterAReplyThatBrokeOffTheWrittenCommandsBehindItMayBeRetried) {
+    FakeNode node(FakeNode::Responding{}, [](std::uint16_t) {
+        return [](const ReceivedCommand& command) {
+            const auto& key = command.args.at(1);
+            // The node serves one command at a time: while it sleeps here,
+            // b and c queue behind the slow command, and leave together.
+            if (key == "slow") std::this_thread::sleep_for(400ms);
+            if (key == "b") return FakeStep{FakeStep::Action::send_then_close, std::nullopt, "$10\r\nbro"};
+            return answer(resp_bulk(key));
+        };
+    });
+    auto pool = pool_for(node.port());
+    MultiplexedConnection shared(*pool, make_node("127.0.0.1", node.port(), "master"));
+    const auto outcome = [&](const std::string& key) {
+        Reply reply;
+        try {
+            shared.execute(get_command(key), reply);
+            return "reply " + std::string(reply.str());
+        } catch (const IncompleteReplyError&) {
+            return std::string("IncompleteReplyError");
+        } catch (const ConnectionError& e) {
+            return "ConnectionError: " + std::string(e.what());
+        }
+    };
+    std::string slow, b, c;
+    std::thread slow_thread([&] { slow = outcome("slow"); });
+    std::this_thread::sleep_for(100ms);
+    std::thread b_thread([&] { b = outcome("b"); });
+    std::this_thread::sleep_for(100ms);
+    std::thread c_thread([&] { c = outcome("c"); });
+    slow_thread.join();
+    b_thread.join();
+    c_thread.join();
+    EXPECT_EQ(slow, "reply slow");
+    EXPECT_EQ(b, "IncompleteReplyError");
+    EXPECT_EQ(c.rfind("ConnectionError: ", 0), 0U) << c;
+    EXPECT_NE(c.find("lost before the reply"), std::string::npos) << c;
+}
+
 TEST(MultiplexedConnection, ASilentNodeFailsEveryWaiterWithinTheSocketTimeout) {
     FakeNode node(FakeNode::Responding{}, [](std::uint16_t) {
         return [](const ReceivedCommand&) { return test::hang(); };
