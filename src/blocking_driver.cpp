@@ -59,9 +59,10 @@ struct BlockingDriver::Attempt {
         node = used;
         has_node = true;
     }
-    // A Failed event for the exception being handled.
-    CommandEvent failed_by_exception(const Error& error) {
-        cause = std::current_exception();
+    // A Failed event for `error`, kept as `thrown` (by default the
+    // exception being handled).
+    CommandEvent failed_by_exception(const Error& error, std::exception_ptr thrown = std::current_exception()) {
+        cause = std::move(thrown);
         description = error.what();
         return {.kind = EventKind::Failed,
                 .now = Clock::now(),
@@ -321,10 +322,11 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
         }
     };
 
-    const auto fail_member = [&](std::size_t i, const Error& error, const NodeInfo* node = nullptr) {
+    const auto fail_member = [&](std::size_t i, const Error& error, const NodeInfo* node = nullptr,
+                                 std::exception_ptr thrown = std::current_exception()) {
         auto& attempt = state.commands[i].attempt;
         if (node != nullptr) attempt.set_node(*node);
-        state.commands[i].action = state.machines[i].resume(attempt.failed_by_exception(error));
+        state.commands[i].action = state.machines[i].resume(attempt.failed_by_exception(error, std::move(thrown)));
     };
 
     for (;;) {
@@ -410,12 +412,10 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
                 // their connection before a byte of their replies, as a
                 // single command whose connection closes, and are told so.
                 fail_member(group.members[next], error, &group.node);
-                try {
-                    throw ConnectionError("Connection to " + group.node.name +
-                                          " lost before the reply (an earlier reply broke off: " + error.what() + ")");
-                } catch (const ConnectionError& lost) {
-                    for (++next; next < group.members.size(); ++next) fail_member(group.members[next], lost, &group.node);
-                }
+                const ConnectionError lost("Connection to " + group.node.name +
+                                           " lost before the reply (an earlier reply broke off: " + error.what() + ")");
+                const auto thrown = std::make_exception_ptr(lost);
+                for (++next; next < group.members.size(); ++next) fail_member(group.members[next], lost, &group.node, thrown);
             } catch (const Error& error) {
                 // The one whose reply failed gets what happened; those
                 // after it were written too, and their fate is the same
