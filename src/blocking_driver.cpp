@@ -71,7 +71,9 @@ struct BlockingDriver::Attempt {
                 .node = has_node ? &node : nullptr};
     }
     [[nodiscard]] CommandFailure failure(const CommandAction& fail) const {
-        if (!fail.message.empty()) return {.kind = CommandFailure::Kind::Exhausted, .message = fail.message};
+        if (!fail.message.empty()) {
+            return {.kind = CommandFailure::Kind::Exhausted, .message = std::string(fail.message)};
+        }
         if (by_reply) return {.kind = CommandFailure::Kind::ErrorReply, .host = node.host};
         return {.kind = CommandFailure::Kind::Raised, .cause = cause};
     }
@@ -204,7 +206,9 @@ CommandEvent BlockingDriver::judge_reply(const Reply& reply, Attempt& attempt, c
 void BlockingDriver::update_topology(const CommandAction& action, std::optional<std::uint16_t> slot) {
     if (action.failed_node) pool_.mark_node_failed(*action.failed_node);
     if (action.moved_to && slot) {
-        if (pool_.nodes.record_moved(*slot, *action.moved_to, action.moved_sender)) request_refresh_();
+        std::optional<HostPort> sender;
+        if (action.moved_sender) sender = *action.moved_sender;
+        if (pool_.nodes.record_moved(*slot, *action.moved_to, sender)) request_refresh_();
     }
 }
 
@@ -276,6 +280,9 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
     const std::size_t count = request.size();
     failures.assign(count, std::nullopt);
     state.machines.clear();
+    // Reserved up front: an action points into its machine, which must
+    // not move while the batch runs.
+    state.machines.reserve(count);
     state.commands.resize(count);
     const auto started = Clock::now();
     for (std::size_t i = 0; i < count; ++i) {

@@ -4,7 +4,7 @@ namespace rediscluster::detail {
 
 namespace {
 
-std::string_view state_name(CommandEvent::Kind kind) {
+std::string_view event_name(CommandEvent::Kind kind) {
     switch (kind) {
         case CommandEvent::Kind::Start: return "Start";
         case CommandEvent::Kind::Replied: return "Replied";
@@ -35,21 +35,26 @@ CommandAction CommandMachine::resume(const CommandEvent& event) {
             break;
         case State::Finished: break;
     }
-    return finish({.kind = CommandAction::Kind::Fail,
-                   .message = "internal error: " + std::string(name_) + " got event " +
-                              std::string(state_name(event.kind)) + " in a state that does not expect it"});
+    return fail("internal error: " + std::string(name_) + " got event " + std::string(event_name(event.kind)) +
+                " in a state that does not expect it");
 }
 
 CommandAction CommandMachine::send() {
     state_ = State::Sending;
-    CommandAction action{.kind = CommandAction::Kind::Send, .asking = std::exchange(next_asking_, false)};
-    action.node = std::exchange(next_node_, std::nullopt);
-    return action;
+    target_ = std::exchange(next_node_, std::nullopt);
+    return {.kind = CommandAction::Kind::Send,
+            .node = target_ ? &*target_ : nullptr,
+            .asking = std::exchange(next_asking_, false)};
 }
 
 CommandAction CommandMachine::finish(CommandAction action) {
     state_ = State::Finished;
     return action;
+}
+
+CommandAction CommandMachine::fail(std::string message) {
+    message_ = std::move(message);
+    return finish({.kind = CommandAction::Kind::Fail, .message = message_});
 }
 
 CommandAction CommandMachine::on_failure(const CommandEvent& event) {
@@ -71,28 +76,35 @@ CommandAction CommandMachine::on_failure(const CommandEvent& event) {
     if (budget_) time_left = *budget_ - std::chrono::duration_cast<std::chrono::milliseconds>(event.now - started_);
     const RetryDecision decision = decide_retry(failure, counts_, limits_, time_left);
 
-    CommandAction update{.kind = CommandAction::Kind::UpdateTopology, .refresh = decision.refresh};
-    if (decision.mark_node_failed && event.node != nullptr) update.failed_node = *event.node;
+    moved_to_.reset();
+    moved_sender_.reset();
+    failed_node_.reset();
+    if (decision.mark_node_failed && event.node != nullptr) failed_node_ = *event.node;
     // A keyless command has no slot to record: it follows the MOVED instead.
     if (decision.update_slot_map && event.redirect && slot_) {
-        update.moved_to = event.redirect;
-        if (event.node != nullptr) update.moved_sender = HostPort{event.node->host, event.node->port};
+        moved_to_ = event.redirect;
+        if (event.node != nullptr) moved_sender_ = HostPort{event.node->host, event.node->port};
     }
+    const bool update = decision.refresh != RetryDecision::Refresh::None || failed_node_ || moved_to_;
+    const CommandAction update_topology{.kind = CommandAction::Kind::UpdateTopology,
+                                        .moved_to = moved_to_ ? &*moved_to_ : nullptr,
+                                        .moved_sender = moved_sender_ ? &*moved_sender_ : nullptr,
+                                        .failed_node = failed_node_ ? &*failed_node_ : nullptr,
+                                        .refresh = decision.refresh};
 
     if (decision.action == RetryDecision::Action::Fail) {
         CommandAction fail{.kind = CommandAction::Kind::Fail};
         if (decision.out_of_attempts || (decision.out_of_time && counts_.attempts > 1)) {
+            message_ = exhausted_message(decision);
             fail.exhausted = true;
-            fail.message = exhausted_message(decision);
+            fail.message = message_;
         }
-        if (update.refresh == RetryDecision::Refresh::None && !update.failed_node && !update.moved_to) {
-            return finish(std::move(fail));
-        }
+        if (!update) return finish(fail);
         // The topology update still happens (the next command should find
         // a better map); the failure follows it.
         state_ = State::UpdatingTopology;
-        pending_failure_ = std::move(fail);
-        return update;
+        pending_failure_ = fail;
+        return update_topology;
     }
 
     next_delay_ = decision.delay;
@@ -104,19 +116,15 @@ CommandAction CommandMachine::on_failure(const CommandEvent& event) {
     } else if (decision.action == RetryDecision::Action::RetryMoved && event.redirect && !slot_) {
         next_node_ = event.redirect;  // keyless: go where told
     }
-    if (update.refresh != RetryDecision::Refresh::None || update.failed_node || update.moved_to) {
+    if (update) {
         state_ = State::UpdatingTopology;
-        return update;
+        return update_topology;
     }
     return after_topology();
 }
 
 CommandAction CommandMachine::after_topology() {
-    if (pending_failure_) {
-        auto fail = std::move(*pending_failure_);
-        pending_failure_.reset();
-        return finish(std::move(fail));
-    }
+    if (pending_failure_) return finish(*std::exchange(pending_failure_, std::nullopt));
     if (next_delay_.count() > 0) {
         state_ = State::BackingOff;
         return {.kind = CommandAction::Kind::Backoff, .delay = std::exchange(next_delay_, std::chrono::milliseconds(0))};

@@ -326,7 +326,11 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
 }  // namespace
 
 bool command_blocks(std::span<const std::string_view> args) noexcept {
-    if (args.empty()) return false;
+    if (args.empty() || args[0].empty()) return false;
+    // Every blocking command starts with B, W or X: most commands are
+    // settled by their first letter.
+    const char first = ascii_upper(args[0][0]);
+    if (first != 'B' && first != 'W' && first != 'X') return false;
     static constexpr std::array<std::string_view, 10> kBlocking = {
         "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"};
     for (const auto name : kBlocking) {

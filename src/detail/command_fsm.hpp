@@ -56,7 +56,8 @@ struct CommandEvent {
     std::optional<HostPort> redirect{};
 };
 
-/// What the driver does next.
+/// What the driver does next. A small value: what it points to belongs to
+/// the machine and stays valid until its next resume().
 struct CommandAction {
     enum class Kind {
         Send,            // send the command (with ASKING first when `asking`)
@@ -67,18 +68,18 @@ struct CommandAction {
     };
     Kind kind = Kind::Done;
 
-    /// Send: the node to send to; unset means "route by the slot map" (the
-    /// command's slot, or any master for a command without one).
-    std::optional<HostPort> node{};
+    /// Send: the node to send to; nullptr means "route by the slot map"
+    /// (the command's slot, or any master for a command without one).
+    const HostPort* node = nullptr;
     /// Send: ASKING goes first, in the same write.
     bool asking = false;
 
     /// UpdateTopology: the slot's new owner, from a MOVED (sent by
-    /// `moved_sender` when known).
-    std::optional<HostPort> moved_to{};
-    std::optional<HostPort> moved_sender{};
+    /// `moved_sender` when known); nullptr when none.
+    const HostPort* moved_to = nullptr;
+    const HostPort* moved_sender = nullptr;
     /// UpdateTopology: the node that failed, to be avoided for a while.
-    std::optional<NodeInfo> failed_node{};
+    const NodeInfo* failed_node = nullptr;
     /// UpdateTopology: whether and how to re-discover the topology.
     RetryDecision::Refresh refresh = RetryDecision::Refresh::None;
 
@@ -89,7 +90,9 @@ struct CommandAction {
     /// `message` says so and lists its last attempts (ClusterError); false
     /// when the last failure itself is the answer (surfaced as it came).
     bool exhausted = false;
-    std::string message{};
+    /// Fail: the message when `exhausted` (or when the machine was driven
+    /// wrongly); empty otherwise.
+    std::string_view message{};
 };
 
 /// The retry state of one command.
@@ -123,6 +126,7 @@ private:
     CommandAction after_topology();
     CommandAction send();
     CommandAction finish(CommandAction action);
+    CommandAction fail(std::string message);
     [[nodiscard]] std::string exhausted_message(const RetryDecision& decision) const;
 
     std::optional<std::uint16_t> slot_;
@@ -137,8 +141,15 @@ private:
     std::optional<HostPort> next_node_;
     bool next_asking_ = false;
     std::chrono::milliseconds next_delay_{0};
-    // A failure that waits for its topology update to be carried out.
+    // What the last UpdateTopology and Send actions point to.
+    std::optional<HostPort> target_;
+    std::optional<HostPort> moved_to_;
+    std::optional<HostPort> moved_sender_;
+    std::optional<NodeInfo> failed_node_;
+    // A failure that waits for its topology update to be carried out, and
+    // the message of the Fail action.
     std::optional<CommandAction> pending_failure_;
+    std::string message_;
     // The last attempts, for the message when the command gives up. Only a
     // failure allocates.
     std::vector<std::string> history_;

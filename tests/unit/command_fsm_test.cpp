@@ -48,8 +48,10 @@ TEST(CommandMachine, MovedRecordsTheNewOwnerThenSendsByTheUpdatedMap) {
     (void)fsm.resume({.kind = EventKind::Start});
     const auto update = fsm.resume(failed(Failure::Moved, 1ms, HostPort{"127.0.0.1", 7001}));
     ASSERT_EQ(update.kind, Kind::UpdateTopology);
-    EXPECT_EQ(update.moved_to, (HostPort{"127.0.0.1", 7001}));
-    EXPECT_EQ(update.moved_sender, (HostPort{"127.0.0.1", 7000}));
+    ASSERT_NE(update.moved_to, nullptr);
+    EXPECT_EQ(*update.moved_to, (HostPort{"127.0.0.1", 7001}));
+    ASSERT_NE(update.moved_sender, nullptr);
+    EXPECT_EQ(*update.moved_sender, (HostPort{"127.0.0.1", 7000}));
     EXPECT_EQ(update.refresh, Refresh::None);
     const auto send = fsm.resume({.kind = EventKind::TopologyUpdated});
     EXPECT_EQ(send.kind, Kind::Send);
@@ -62,7 +64,8 @@ TEST(CommandMachine, MovedForACommandWithoutKeysGoesWhereItWasTold) {
     (void)fsm.resume({.kind = EventKind::Start});
     const auto send = fsm.resume(failed(Failure::Moved, 1ms, HostPort{"127.0.0.1", 7001}));
     ASSERT_EQ(send.kind, Kind::Send) << "no slot to record: no topology update";
-    EXPECT_EQ(send.node, (HostPort{"127.0.0.1", 7001}));
+    ASSERT_NE(send.node, nullptr);
+    EXPECT_EQ(*send.node, (HostPort{"127.0.0.1", 7001}));
     EXPECT_FALSE(send.asking);
 }
 
@@ -71,7 +74,8 @@ TEST(CommandMachine, AskSendsAskingToTheTargetOnceWithoutTouchingTheMap) {
     (void)fsm.resume({.kind = EventKind::Start});
     const auto send = fsm.resume(failed(Failure::Ask, 1ms, HostPort{"127.0.0.1", 7002}));
     ASSERT_EQ(send.kind, Kind::Send);
-    EXPECT_EQ(send.node, (HostPort{"127.0.0.1", 7002}));
+    ASSERT_NE(send.node, nullptr);
+    EXPECT_EQ(*send.node, (HostPort{"127.0.0.1", 7002}));
     EXPECT_TRUE(send.asking);
     // A later retry routes by the map again, without ASKING.
     const auto again = fsm.resume(failed(Failure::TryAgain, 2ms));
@@ -121,7 +125,8 @@ TEST(CommandMachine, AConnectionLossMarksTheNodeRefreshesAndRetriesAtOnce) {
     (void)fsm.resume({.kind = EventKind::Start});
     const auto update = fsm.resume(failed(Failure::Connection, 1ms));
     ASSERT_EQ(update.kind, Kind::UpdateTopology);
-    EXPECT_EQ(update.failed_node, kNode);
+    ASSERT_NE(update.failed_node, nullptr);
+    EXPECT_EQ(*update.failed_node, kNode);
     EXPECT_EQ(update.refresh, Refresh::BeforeRetry);
     EXPECT_EQ(fsm.resume({.kind = EventKind::TopologyUpdated}).kind, Kind::Send) << "the first retry waits for nothing";
     (void)fsm.resume(failed(Failure::Connection, 2ms));
@@ -135,7 +140,8 @@ TEST(CommandMachine, ATimeoutIsNotRetriedByDefaultButTheNodeIsMarkedFirst) {
     (void)fsm.resume({.kind = EventKind::Start});
     const auto update = fsm.resume(failed(Failure::Timeout, 1ms));
     ASSERT_EQ(update.kind, Kind::UpdateTopology) << "the topology update happens even though the command gives up";
-    EXPECT_EQ(update.failed_node, kNode);
+    ASSERT_NE(update.failed_node, nullptr);
+    EXPECT_EQ(*update.failed_node, kNode);
     EXPECT_EQ(update.refresh, Refresh::InBackground);
     const auto fail = fsm.resume({.kind = EventKind::TopologyUpdated});
     EXPECT_EQ(fail.kind, Kind::Fail);
