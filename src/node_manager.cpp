@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include "detail/random.hpp"
@@ -73,36 +75,66 @@ void add_pin(std::vector<detail::MovedPin>& pins, detail::MovedPin pin) {
 
 }  // namespace
 
+struct NodeManager::State {
+    NodeManagerOptions options;
+    NodeCommandRunner runner;
+    TopologyListener on_change;
+    std::size_t reinitialize_steps = 0;
+
+    std::mutex listeners_mutex;  // guards listeners
+    std::vector<std::weak_ptr<const TopologyListener>> listeners;
+
+    std::mutex table_mutex;  // guards the members down to the next blank line
+    std::shared_ptr<const SlotTable> table;
+    std::uint64_t generation = 0;
+    std::size_t redirect_counter = 0;
+    std::unique_ptr<Pins> pins;  // slots learned from MOVED replies
+    std::optional<HostPort> ask_first;
+    std::size_t rotation = 0;
+
+    std::mutex refresh_mutex;  // guards the single-flight state below
+    std::condition_variable refresh_done;
+    bool refresh_running = false;
+    std::uint64_t refresh_round = 0;
+    std::exception_ptr refresh_error;
+    std::uint64_t attempts = 0;
+    int failures_in_a_row = 0;
+    std::chrono::steady_clock::time_point next_discovery_due{};
+};
+
 NodeManager::NodeManager(NodeManagerOptions options, NodeCommandRunner runner, TopologyListener on_change)
-    : options_(std::move(options)),
-      runner_(std::move(runner)),
-      on_change_(std::move(on_change)),
-      reinitialize_steps_(options_.reinitialize_steps.value_or(kDefaultReinitializeSteps)),
-      table_(std::make_shared<const SlotTable>()),
-      pins_(std::make_unique<Pins>()),
-      // Clients started together must not all ask the same node first.
-      rotation_(std::uniform_int_distribution<std::size_t>(0, 1u << 16)(detail::thread_random())) {
-    if (options_.startup_nodes.empty()) {
+    : state_(std::make_unique<State>()) {
+    state_->options = std::move(options);
+    state_->runner = std::move(runner);
+    state_->on_change = std::move(on_change);
+    state_->reinitialize_steps = state_->options.reinitialize_steps.value_or(kDefaultReinitializeSteps);
+    state_->table = std::make_shared<const SlotTable>();
+    state_->pins = std::make_unique<Pins>();
+    // Clients started together must not all ask the same node first.
+    state_->rotation = std::uniform_int_distribution<std::size_t>(0, 1u << 16)(detail::thread_random());
+    if (state_->options.startup_nodes.empty()) {
         throw RedisClusterException("No startup nodes provided");
     }
-    for (const auto& node : options_.startup_nodes) {
+    for (const auto& node : state_->options.startup_nodes) {
         if (node.host.empty() || node.port == 0) {
             throw RedisClusterConfigError("startup node '" + node_name(node.host, node.port) +
                                           "' needs a host and a port in 1..65535");
         }
     }
-    if (reinitialize_steps_ == 0) {
+    if (state_->reinitialize_steps == 0) {
         throw RedisClusterConfigError("reinitialize_steps must be at least 1");
     }
-    if (options_.discovery_nodes == 0) {
+    if (state_->options.discovery_nodes == 0) {
         throw RedisClusterConfigError("discovery_nodes must be at least 1");
     }
-    if (!runner_) {
+    if (!state_->runner) {
         throw RedisClusterConfigError("NodeManager needs a command runner");
     }
 }
 
 NodeManager::~NodeManager() = default;
+
+const NodeManagerOptions& NodeManager::options() const noexcept { return state_->options; }
 
 std::vector<HostPort> NodeManager::candidates() {
     std::vector<HostPort> nodes;
@@ -112,20 +144,20 @@ std::vector<HostPort> NodeManager::candidates() {
         if (!known) nodes.push_back(HostPort{host, port});
     };
     const auto known = slots();
-    if (options_.nodemanager_follow_cluster) {
+    if (state_->options.nodemanager_follow_cluster) {
         for (const auto& node : known->nodes()) add(node.host, node.port);
     }
-    for (const auto& node : options_.startup_nodes) add(node.host, node.port);
+    for (const auto& node : state_->options.startup_nodes) add(node.host, node.port);
     for (const auto& node : known->nodes()) add(node.host, node.port);
 
     std::optional<HostPort> first;
     std::size_t start = 0;
     {
-        std::lock_guard lock(table_mutex_);
-        first = std::exchange(ask_first_, std::nullopt);
+        std::lock_guard lock(state_->table_mutex);
+        first = std::exchange(state_->ask_first, std::nullopt);
         // The first discovery takes the startup nodes in the order given;
         // later ones start one place further each time.
-        if (!known->nodes().empty()) start = rotation_++ % nodes.size();
+        if (!known->nodes().empty()) start = state_->rotation++ % nodes.size();
     }
     std::rotate(nodes.begin(), nodes.begin() + static_cast<std::ptrdiff_t>(start), nodes.end());
     if (first) {
@@ -136,8 +168,8 @@ std::vector<HostPort> NodeManager::candidates() {
 }
 
 NodeManager::View NodeManager::ask(const HostPort& node) const {
-    const auto& remap = options_.host_port_remap;
-    auto replies = runner_(node, {{"CLUSTER", "SHARDS"}, {"CLUSTER", "NODES"}});
+    const auto& remap = state_->options.host_port_remap;
+    auto replies = state_->runner(node, {{"CLUSTER", "SHARDS"}, {"CLUSTER", "NODES"}});
     if (replies.size() != 2) {
         throw ProtocolError("discovery expected 2 replies from " + describe(node) + ", got " +
                             std::to_string(replies.size()));
@@ -147,7 +179,7 @@ NodeManager::View NodeManager::ask(const HostPort& node) const {
         view.ranges = parse_cluster_shards(replies[0], node.host, remap);
     } else {
         // A server before 7.0 has no CLUSTER SHARDS.
-        auto slots = runner_(node, {{"CLUSTER", "SLOTS"}});
+        auto slots = state_->runner(node, {{"CLUSTER", "SLOTS"}});
         if (slots.size() != 1) {
             throw ProtocolError("discovery expected 1 reply from " + describe(node) + ", got " +
                                 std::to_string(slots.size()));
@@ -168,7 +200,7 @@ NodeManager::View NodeManager::ask(const HostPort& node) const {
 // safe reading.
 bool NodeManager::requires_full_coverage(const HostPort& node) const {
     try {
-        const auto replies = runner_(node, {{"CONFIG", "GET", "cluster-require-full-coverage"}});
+        const auto replies = state_->runner(node, {{"CONFIG", "GET", "cluster-require-full-coverage"}});
         if (replies.size() != 1) return true;
         const Reply& reply = replies.front();
         for (std::size_t i = 1; reply.type() == ReplyType::Array && i < reply.size(); i += 2) {
@@ -189,12 +221,12 @@ std::shared_ptr<const SlotTable> NodeManager::discover() {
     const auto partial_is_accepted = [&] {
         if (covered == 0) return false;
         if (!partial_accepted) {
-            partial_accepted = options_.skip_full_coverage_check || !requires_full_coverage(views.front().node);
+            partial_accepted = state_->options.skip_full_coverage_check || !requires_full_coverage(views.front().node);
         }
         return *partial_accepted;
     };
     for (const auto& node : candidates()) {
-        if (answers.size() >= options_.discovery_nodes && (covered == kSlotCount || partial_is_accepted())) {
+        if (answers.size() >= state_->options.discovery_nodes && (covered == kSlotCount || partial_is_accepted())) {
             break;
         }
         try {
@@ -232,35 +264,35 @@ std::shared_ptr<const SlotTable> NodeManager::discover() {
         std::vector<detail::MovedPin> pins;
         std::uint64_t version = 0;
         {
-            std::lock_guard lock(table_mutex_);
-            pins = pins_->list;
-            version = pins_->version;
+            std::lock_guard lock(state_->table_mutex);
+            pins = state_->pins->list;
+            version = state_->pins->version;
         }
         auto merged = detail::merge_topology(answers, pins);
         auto table = std::make_shared<const SlotTable>(merged.ranges);
-        std::lock_guard lock(table_mutex_);
-        if (pins_->version != version) continue;
-        pins_->list = std::move(merged.pins);
-        table_ = std::move(table);
-        ++generation_;
-        redirect_counter_ = 0;
-        return table_;
+        std::lock_guard lock(state_->table_mutex);
+        if (state_->pins->version != version) continue;
+        state_->pins->list = std::move(merged.pins);
+        state_->table = std::move(table);
+        ++state_->generation;
+        state_->redirect_counter = 0;
+        return state_->table;
     }
 }
 
 bool NodeManager::run_discovery(bool forced) {
-    std::unique_lock refresh_lock(refresh_mutex_);
-    if (refresh_running_) {
+    std::unique_lock refresh_lock(state_->refresh_mutex);
+    if (state_->refresh_running) {
         // Someone is discovering right now: share their result.
-        const auto round = refresh_round_;
-        refresh_done_.wait(refresh_lock, [&] { return refresh_round_ != round; });
-        if (refresh_error_) std::rethrow_exception(refresh_error_);
+        const auto round = state_->refresh_round;
+        state_->refresh_done.wait(refresh_lock, [&] { return state_->refresh_round != round; });
+        if (state_->refresh_error) std::rethrow_exception(state_->refresh_error);
         return true;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (!forced && attempts_ > 0 && now < next_discovery_due_) return false;
-    refresh_running_ = true;
-    ++attempts_;
+    if (!forced && state_->attempts > 0 && now < state_->next_discovery_due) return false;
+    state_->refresh_running = true;
+    ++state_->attempts;
     refresh_lock.unlock();
 
     std::shared_ptr<const SlotTable> installed;
@@ -272,26 +304,26 @@ bool NodeManager::run_discovery(bool forced) {
     }
 
     refresh_lock.lock();
-    refresh_running_ = false;
-    refresh_error_ = error;
-    ++refresh_round_;
-    failures_in_a_row_ = error ? failures_in_a_row_ + 1 : 0;
+    state_->refresh_running = false;
+    state_->refresh_error = error;
+    ++state_->refresh_round;
+    state_->failures_in_a_row = error ? state_->failures_in_a_row + 1 : 0;
     const double jitter = std::uniform_real_distribution<double>(-1.0, 1.0)(detail::thread_random());
-    next_discovery_due_ = std::chrono::steady_clock::now() + kRefreshPolicy.wait_after(failures_in_a_row_, jitter);
+    state_->next_discovery_due = std::chrono::steady_clock::now() + kRefreshPolicy.wait_after(state_->failures_in_a_row, jitter);
     refresh_lock.unlock();
-    refresh_done_.notify_all();
+    state_->refresh_done.notify_all();
     if (installed) {
-        if (on_change_) on_change_(*installed);
+        if (state_->on_change) state_->on_change(*installed);
         // Kept alive for the call: an owner may let go meanwhile.
         std::vector<std::shared_ptr<const TopologyListener>> live;
         {
-            std::lock_guard lock(listeners_mutex_);
-            for (auto it = listeners_.begin(); it != listeners_.end();) {
+            std::lock_guard lock(state_->listeners_mutex);
+            for (auto it = state_->listeners.begin(); it != state_->listeners.end();) {
                 if (auto locked = it->lock()) {
                     live.push_back(std::move(locked));
                     ++it;
                 } else {
-                    it = listeners_.erase(it);
+                    it = state_->listeners.erase(it);
                 }
             }
         }
@@ -304,9 +336,9 @@ bool NodeManager::run_discovery(bool forced) {
 void NodeManager::initialize() { (void)run_discovery(true); }
 
 void NodeManager::add_topology_listener(std::weak_ptr<const TopologyListener> listener) {
-    std::lock_guard lock(listeners_mutex_);
-    std::erase_if(listeners_, [](const std::weak_ptr<const TopologyListener>& known) { return known.expired(); });
-    listeners_.push_back(std::move(listener));
+    std::lock_guard lock(state_->listeners_mutex);
+    std::erase_if(state_->listeners, [](const std::weak_ptr<const TopologyListener>& known) { return known.expired(); });
+    state_->listeners.push_back(std::move(listener));
 }
 
 void NodeManager::reset() { initialize(); }
@@ -314,13 +346,13 @@ void NodeManager::reset() { initialize(); }
 bool NodeManager::refresh_if_due() { return run_discovery(false); }
 
 std::uint64_t NodeManager::discovery_attempts() const {
-    std::lock_guard lock(refresh_mutex_);
-    return attempts_;
+    std::lock_guard lock(state_->refresh_mutex);
+    return state_->attempts;
 }
 
 std::shared_ptr<const SlotTable> NodeManager::slots() const {
-    std::lock_guard lock(table_mutex_);
-    return table_;
+    std::lock_guard lock(state_->table_mutex);
+    return state_->table;
 }
 
 std::vector<NodeInfo> NodeManager::all_nodes() const { return slots()->nodes(); }
@@ -343,7 +375,7 @@ NodeInfo NodeManager::get_master_node_by_slot(std::uint16_t slot) const {
     }
     throw SlotNotCoveredError("Slot \"" + std::to_string(slot) + "\" not covered by the cluster. " +
                               "\"skip_full_coverage_check=" +
-                              (options_.skip_full_coverage_check ? "true" : "false") + "\"");
+                              (state_->options.skip_full_coverage_check ? "true" : "false") + "\"");
 }
 
 NodeInfo NodeManager::random_node() const {
@@ -353,25 +385,25 @@ NodeInfo NodeManager::random_node() const {
         std::uniform_int_distribution<std::size_t> pick(0, nodes.size() - 1);
         return nodes[pick(detail::thread_random())];
     }
-    std::uniform_int_distribution<std::size_t> pick(0, options_.startup_nodes.size() - 1);
-    const auto& seed = options_.startup_nodes[pick(detail::thread_random())];
+    std::uniform_int_distribution<std::size_t> pick(0, state_->options.startup_nodes.size() - 1);
+    const auto& seed = state_->options.startup_nodes[pick(detail::thread_random())];
     return make_node(seed.host, seed.port, "master");
 }
 
-const std::vector<StartupNode>& NodeManager::startup_nodes() const noexcept { return options_.startup_nodes; }
+const std::vector<StartupNode>& NodeManager::startup_nodes() const noexcept { return state_->options.startup_nodes; }
 
 std::uint64_t NodeManager::generation() const {
-    std::lock_guard lock(table_mutex_);
-    return generation_;
+    std::lock_guard lock(state_->table_mutex);
+    return state_->generation;
 }
 
 bool NodeManager::apply_moved(std::uint16_t slot, const HostPort& target) {
-    std::lock_guard lock(table_mutex_);
+    std::lock_guard lock(state_->table_mutex);
     return apply_moved_locked(slot, target);
 }
 
 bool NodeManager::apply_moved_locked(std::uint16_t slot, const HostPort& target) {
-    const SlotTable& table = *table_;
+    const SlotTable& table = *state_->table;
     const NodeInfo* old_master = table.master(slot);
     if (old_master != nullptr && same_node(*old_master, target)) {
         return false;
@@ -383,7 +415,7 @@ bool NodeManager::apply_moved_locked(std::uint16_t slot, const HostPort& target)
                           });
     const std::uint64_t displaced_epoch = table.config_epoch(slot);
     const NodeInfo promoted = make_node(target.host, target.port, "master");
-    ++pins_->version;
+    ++state_->pins->version;
     if (failover) {
         // The replica took over: all of the old master's slots follow it.
         // The old master is dropped, not kept as a replica: it is most
@@ -394,7 +426,7 @@ bool NodeManager::apply_moved_locked(std::uint16_t slot, const HostPort& target)
             range.master = promoted;
             range.config_epoch = displaced_epoch + 1;
             std::erase_if(range.replicas, [&](const NodeInfo& replica) { return replica.name == promoted.name; });
-            add_pin(pins_->list, detail::MovedPin{range.first, range.last, promoted, range.replicas, displaced_epoch});
+            add_pin(state_->pins->list, detail::MovedPin{range.first, range.last, promoted, range.replicas, displaced_epoch});
         }
     } else {
         // One slot moved (resharding): split its range around it and give
@@ -420,23 +452,23 @@ bool NodeManager::apply_moved_locked(std::uint16_t slot, const HostPort& target)
             }
         }
         split.push_back(SlotRange{slot, slot, promoted, target_replicas, displaced_epoch + 1});
-        add_pin(pins_->list, detail::MovedPin{slot, slot, promoted, target_replicas, displaced_epoch});
+        add_pin(state_->pins->list, detail::MovedPin{slot, slot, promoted, target_replicas, displaced_epoch});
         ranges = std::move(split);
     }
-    table_ = std::make_shared<const SlotTable>(ranges);
+    state_->table = std::make_shared<const SlotTable>(ranges);
     return true;
 }
 
 bool NodeManager::record_moved(std::uint16_t slot, const HostPort& target, const std::optional<HostPort>& sender) {
-    std::lock_guard lock(table_mutex_);
-    const SlotTable& table = *table_;
+    std::lock_guard lock(state_->table_mutex);
+    const SlotTable& table = *state_->table;
     const auto& nodes = table.nodes();
     const bool known = std::any_of(nodes.begin(), nodes.end(), [&](const NodeInfo& node) { return same_node(node, target); });
     const bool was_replica = std::any_of(nodes.begin(), nodes.end(), [&](const NodeInfo& node) {
         return !node.is_master() && same_node(node, target);
     });
     (void)apply_moved_locked(slot, target);
-    if (sender) ask_first_ = *sender;
+    if (sender) state_->ask_first = *sender;
     // A node the map does not know, or a replica that answers for a slot,
     // is a change of topology, not a slot on the move: look at once.
     if (!known || was_replica) return true;
@@ -444,14 +476,14 @@ bool NodeManager::record_moved(std::uint16_t slot, const HostPort& target, const
 }
 
 bool NodeManager::increment_reinitialize_counter(std::size_t count) {
-    std::lock_guard lock(table_mutex_);
+    std::lock_guard lock(state_->table_mutex);
     return count_redirects_locked(count);
 }
 
 bool NodeManager::count_redirects_locked(std::size_t count) {
-    redirect_counter_ += count;
-    if (redirect_counter_ >= reinitialize_steps_) {
-        redirect_counter_ = 0;
+    state_->redirect_counter += count;
+    if (state_->redirect_counter >= state_->reinitialize_steps) {
+        state_->redirect_counter = 0;
         return true;
     }
     return false;

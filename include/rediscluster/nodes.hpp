@@ -19,13 +19,11 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -331,7 +329,7 @@ public:
     [[nodiscard]] NodeInfo random_node() const;
     /// The startup nodes, as given.
     [[nodiscard]] const std::vector<StartupNode>& startup_nodes() const noexcept;
-    [[nodiscard]] const NodeManagerOptions& options() const noexcept { return options_; }
+    [[nodiscard]] const NodeManagerOptions& options() const noexcept;
     /// How many times a discovery completed.
     [[nodiscard]] std::uint64_t generation() const;
     /// How many discoveries were started, successful or not.
@@ -376,30 +374,10 @@ private:
     bool apply_moved_locked(std::uint16_t slot, const HostPort& target);
     bool count_redirects_locked(std::size_t count);
 
-    NodeManagerOptions options_;
-    NodeCommandRunner runner_;
-    TopologyListener on_change_;
-    std::size_t reinitialize_steps_;
-
-    std::mutex listeners_mutex_;  // guards listeners_
-    std::vector<std::weak_ptr<const TopologyListener>> listeners_;
-
-    mutable std::mutex table_mutex_;  // guards the members down to the next blank line
-    std::shared_ptr<const SlotTable> table_;
-    std::uint64_t generation_ = 0;
-    std::size_t redirect_counter_ = 0;
-    std::unique_ptr<Pins> pins_;  // slots learned from MOVED replies
-    std::optional<HostPort> ask_first_;
-    std::size_t rotation_ = 0;
-
-    mutable std::mutex refresh_mutex_;  // guards the single-flight state below
-    std::condition_variable refresh_done_;
-    bool refresh_running_ = false;
-    std::uint64_t refresh_round_ = 0;
-    std::exception_ptr refresh_error_;
-    std::uint64_t attempts_ = 0;
-    int failures_in_a_row_ = 0;
-    std::chrono::steady_clock::time_point next_discovery_due_{};
+    // Options, the current table and the discovery's single-flight state,
+    // with the locks that guard them.
+    struct State;
+    std::unique_ptr<State> state_;
 };
 
 }  // namespace rediscluster
