@@ -2,7 +2,7 @@
 
 #include "rediscluster/resp.hpp"
 
-namespace rediscluster::detail {
+namespace rediscluster {
 namespace {
 
 void append_header(std::string& out, char type, std::size_t count) {
@@ -18,12 +18,12 @@ void append_header(std::string& out, char type, std::size_t count) {
 
 }  // namespace
 
-void append_array_header(std::string& out, std::size_t count) { append_header(out, '*', count); }
+void encode_array_header(std::string& out, std::size_t count) { append_header(out, '*', count); }
 
-void append_bulk(std::string& out, std::string_view bytes) {
+void encode_bulk(std::string& out, std::string_view bytes) {
     append_header(out, '$', bytes.size());
     out.append(bytes);
     out.append("\r\n", 2);
 }
 
-}  // namespace rediscluster::detail
+}  // namespace rediscluster

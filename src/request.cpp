@@ -9,9 +9,9 @@ namespace rediscluster::detail {
 
 void Request::add(std::span<const std::string_view> args, const CommandFacts& facts) {
     Command command{.facts = facts, .offset = text_.size()};
-    append_array_header(text_, args.size());
+    encode_array_header(text_, args.size());
     for (std::size_t i = 0; i < args.size(); ++i) {
-        append_bulk(text_, args[i]);
+        encode_bulk(text_, args[i]);
         if (i == 0) {
             command.name_length = args[0].size();
             command.name_offset = text_.size() - 2 - command.name_length;  // before its CRLF

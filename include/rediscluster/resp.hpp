@@ -246,24 +246,6 @@ concept CommandArgument =
      !std::same_as<T, unsigned char> && !std::same_as<T, wchar_t> &&
      !std::same_as<T, char8_t> && !std::same_as<T, char16_t> && !std::same_as<T, char32_t>);
 
-namespace detail {
-
-void append_array_header(std::string& out, std::size_t count);
-void append_bulk(std::string& out, std::string_view bytes);
-
-template <CommandArgument T>
-void append_argument(std::string& out, const T& value) {
-    if constexpr (std::convertible_to<const T&, std::string_view>) {
-        append_bulk(out, std::string_view(value));
-    } else {
-        // 32 bytes hold any 64-bit integer and any shortest double.
-        char digits[32];
-        const auto result = std::to_chars(digits, digits + sizeof digits, value);
-        append_bulk(out, std::string_view(digits, static_cast<std::size_t>(result.ptr - digits)));
-    }
-}
-
-}  // namespace detail
 
 /// The text of one command argument: a string's bytes as they are (not
 /// copied: the string must outlive this object), or a number's decimal
@@ -288,10 +270,26 @@ public:
 private:
     std::string_view text_{};
     // 32 bytes hold any 64-bit integer and any shortest double.
-    char digits_[32] = {};
+    char digits_[32];  // written only for a number
     std::uint8_t digits_size_ = 0;
     bool formatted_ = false;
 };
+
+/// Appends the header of a command of `count` arguments ("*<count>\r\n"):
+/// the first piece of what encode_command() writes.
+void encode_array_header(std::string& out, std::size_t count);
+/// Appends one argument as a RESP bulk string ("$<length>\r\n<bytes>\r\n").
+void encode_bulk(std::string& out, std::string_view bytes);
+/// encode_bulk() of any CommandArgument: a string as it is, a number in
+/// decimal (see ArgumentText).
+template <CommandArgument T>
+void encode_argument(std::string& out, const T& value) {
+    if constexpr (std::convertible_to<const T&, std::string_view>) {
+        encode_bulk(out, std::string_view(value));
+    } else {
+        encode_bulk(out, ArgumentText(value).view());
+    }
+}
 
 /// Appends `args` to `out` as one RESP command (an array of bulk strings).
 /// `out` keeps its capacity between calls, so reusing it avoids allocation.
@@ -301,8 +299,8 @@ private:
 template <CommandArgument... Args>
 void encode_command(std::string& out, const Args&... args) {
     static_assert(sizeof...(Args) > 0, "a command needs at least its name");
-    detail::append_array_header(out, sizeof...(Args));
-    (detail::append_argument(out, args), ...);
+    encode_array_header(out, sizeof...(Args));
+    (encode_argument(out, args), ...);
 }
 
 /// Appends a command whose arguments come from a range (for example a
@@ -314,9 +312,9 @@ void encode_command_range(std::string& out, const Range& args) {
     if (count == 0) {
         throw DataError("cannot encode an empty command: a command needs at least its name");
     }
-    detail::append_array_header(out, count);
+    encode_array_header(out, count);
     for (const auto& arg : args) {
-        detail::append_argument(out, arg);
+        encode_argument(out, arg);
     }
 }
 
