@@ -44,6 +44,8 @@ class RedisCluster;
 
 class Pipeline : public Commands<Pipeline> {
 public:
+    /// Made by RedisCluster::pipeline(). A moved-from pipeline may only be
+    /// assigned to or destroyed.
     Pipeline(Pipeline&&) noexcept;
     Pipeline& operator=(Pipeline&&) noexcept;
     ~Pipeline();
