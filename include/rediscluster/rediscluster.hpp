@@ -3,10 +3,12 @@
 // Everything the library offers, in one include.
 
 #include "rediscluster/client.hpp"
+#include "rediscluster/commands.hpp"
 #include "rediscluster/connection.hpp"
 #include "rediscluster/error_reply.hpp"
 #include "rediscluster/errors.hpp"
 #include "rediscluster/nodes.hpp"
+#include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 #include "rediscluster/slot.hpp"
