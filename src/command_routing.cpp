@@ -226,6 +226,12 @@ std::size_t key_count(std::string_view name, std::string_view text, std::size_t 
 }
 
 CommandRoute route_fixed(const KeySpec& spec, std::span<const std::string_view> args) {
+    // Keys and values in pairs (MSET, MSETNX): an odd count would be sent
+    // only for the server to refuse it, or, split by slot, to lose a value.
+    if (spec.step == 2 && (args.size() - 1) % 2 != 0) {
+        throw DataError(std::string(spec.name) + ": keys and values must come in pairs, got " +
+                        std::to_string(args.size() - 1) + " arguments");
+    }
     CommandRoute route;
     route.target = Target::Slot;
     route.read_only = spec.read_only;

@@ -217,6 +217,12 @@ TEST(SmallVector, KeepsOrderAcrossTheSpill) {
     EXPECT_EQ(values, (std::vector<std::size_t>{0, 1, 2, 3, 3}));
 }
 
+TEST(CommandRouting, MsetWithAnOddNumberOfArgumentsIsRefused) {
+    EXPECT_EQ(route({"MSET", "a", "1", "b", "2"}).keys, (std::vector<std::size_t>{1, 3}));
+    EXPECT_THROW((void)route({"MSET", "a", "1", "b"}), DataError);
+    EXPECT_THROW((void)route({"msetnx", "a"}), DataError);
+}
+
 TEST(CommandRouting, BlockingCommandsAreMarked) {
     EXPECT_TRUE(route({"blpop", "q", "0"}).blocking);
     EXPECT_TRUE(route({"XREAD", "block", "0", "STREAMS", "s", "$"}).blocking);
