@@ -45,7 +45,8 @@ std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> 
 }
 
 std::optional<CommandFailure> ClientCore::run_packed(std::string_view packed, Reply& reply) {
-    const auto args = parse_packed_command(packed);
+    const auto parsed = parse_packed_command(packed);
+    const std::span<const std::string_view> args(parsed.data(), parsed.size());
     ThreadRequest lease;
     lease.get().add_encoded(packed, args.front(), catalog_.analyse(args));
     return run_request(lease.get(), reply);

@@ -64,7 +64,7 @@ ThreadRequest::~ThreadRequest() {
     shared.lent = false;
 }
 
-std::vector<std::string_view> parse_packed_command(std::string_view packed) {
+PackedArguments parse_packed_command(std::string_view packed) {
     const auto malformed = [&](std::string_view what) {
         return DataError("execute_packed: not one encoded command (" + std::string(what) +
                          "); build it with encode_command");
@@ -84,8 +84,7 @@ std::vector<std::string_view> parse_packed_command(std::string_view packed) {
     };
     const auto count = read_number('*');
     if (count == 0) throw malformed("no arguments");
-    std::vector<std::string_view> args;
-    args.reserve(std::min<std::size_t>(count, 1024));
+    PackedArguments args;
     for (std::size_t i = 0; i < count; ++i) {
         const auto length = read_number('$');
         if (packed.size() - at < length + 2 || packed.substr(at + length, 2) != "\r\n") {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "detail/command_routing.hpp"
+#include "detail/small_vector.hpp"
 
 namespace rediscluster::detail {
 
@@ -99,10 +100,14 @@ private:
     Request own_;
 };
 
-/// The arguments of an encoded command (as encode_command writes them), as
-/// views into it. Throws DataError naming the problem when `packed` is not
-/// one whole command. For commands that arrive encoded (execute_packed);
-/// the client's own commands are never parsed back.
-[[nodiscard]] std::vector<std::string_view> parse_packed_command(std::string_view packed);
+/// The arguments of an encoded command, as views into it; inline up to 16,
+/// which covers nearly every command without touching the heap.
+using PackedArguments = SmallVector<std::string_view, 16>;
+
+/// The arguments of an encoded command (as encode_command writes them).
+/// Throws DataError naming the problem when `packed` is not one whole
+/// command. For commands that arrive encoded (execute_packed); the
+/// client's own commands are never parsed back.
+[[nodiscard]] PackedArguments parse_packed_command(std::string_view packed);
 
 }  // namespace rediscluster::detail
