@@ -99,8 +99,6 @@ public:
     /// combines the replies by its facts. Not retried.
     std::optional<CommandFailure> run_on_all_masters(const Request& request, std::size_t index, Reply& reply);
 
-    [[nodiscard]] const DriverOptions& options() const noexcept { return options_; }
-
     /// What one attempt produced (defined in the .cpp).
     struct Attempt;
 
