@@ -157,27 +157,32 @@ std::unique_ptr<ClusterConnection> ClusterConnectionPool::build_connection(Conne
     return std::make_unique<ClusterConnection>(std::move(options));
 }
 
-PooledConnection ClusterConnectionPool::borrow(const NodeInfo& node) {
-    auto borrowed = shared_->core.acquire(node);
+PooledConnection ClusterConnectionPool::lend(const NodeInfo& node, std::unique_ptr<ClusterConnection> connection,
+                                             std::uint64_t generation) const {
     PooledConnection pooled;
     pooled.pool_ = shared_;
     pooled.node_ = node;
-    pooled.connection_ = std::move(borrowed.connection);
-    pooled.generation_ = borrowed.generation;
+    pooled.connection_ = std::move(connection);
+    pooled.generation_ = generation;
     return pooled;
+}
+
+PooledConnection ClusterConnectionPool::borrow(const NodeInfo& node) {
+    auto borrowed = shared_->core.acquire(node);
+    return lend(node, std::move(borrowed.connection), borrowed.generation);
 }
 
 PooledConnection ClusterConnectionPool::get_connection_by_node(const NodeInfo& node) { return borrow(node); }
 
 PooledConnection ClusterConnectionPool::try_get_connection_by_node(const NodeInfo& node) {
     auto borrowed = shared_->core.try_acquire(node);
-    PooledConnection pooled;
-    if (!borrowed) return pooled;
-    pooled.pool_ = shared_;
-    pooled.node_ = node;
-    pooled.connection_ = std::move(borrowed->connection);
-    pooled.generation_ = borrowed->generation;
-    return pooled;
+    if (!borrowed) return {};
+    return lend(node, std::move(borrowed->connection), borrowed->generation);
+}
+
+std::vector<std::size_t> ClusterConnectionPool::read_order(std::span<const NodeInfo> shard) {
+    return detail::read_candidates(shard, shared_->read_rotation.fetch_add(1, std::memory_order_relaxed),
+                                   [&](const NodeInfo& node) { return shared_->failed_nodes.healthy(node.name); });
 }
 
 NodeInfo ClusterConnectionPool::get_node_by_slot(std::uint16_t slot, bool read_command) {
@@ -185,9 +190,7 @@ NodeInfo ClusterConnectionPool::get_node_by_slot(std::uint16_t slot, bool read_c
     const auto table = nodes.slots();
     const auto shard = (*table)[slot];
     if (shard.empty()) return nodes.get_master_node_by_slot(slot);  // throws SlotNotCoveredError
-    const auto candidates = detail::read_candidates(shard, shared_->read_rotation.fetch_add(1, std::memory_order_relaxed),
-                                                    [&](const NodeInfo& node) { return shared_->failed_nodes.healthy(node.name); });
-    return shard[candidates.front()];
+    return shard[read_order(shard).front()];
 }
 
 PooledConnection ClusterConnectionPool::get_connection_by_slot(std::uint16_t slot, bool read_command) {
@@ -203,8 +206,7 @@ PooledConnection ClusterConnectionPool::get_read_connection_by_slot(std::uint16_
     if (shard.empty()) {
         (void)nodes.get_master_node_by_slot(slot);  // throws SlotNotCoveredError with the usual message
     }
-    const auto candidates = detail::read_candidates(shard, shared_->read_rotation.fetch_add(1, std::memory_order_relaxed),
-                                                    [&](const NodeInfo& node) { return shared_->failed_nodes.healthy(node.name); });
+    const auto candidates = read_order(shard);
     std::exception_ptr last_error;
     for (const auto index : candidates) {
         const NodeInfo& node = shard[index];

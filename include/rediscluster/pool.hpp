@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -220,7 +221,13 @@ private:
     /// A connection for a read of `slot`, replicas first (round robin,
     /// skipping failed ones, falling back to the master).
     [[nodiscard]] PooledConnection get_read_connection_by_slot(std::uint16_t slot);
+    /// Indices into `shard` (0 = master) in the order a read tries them
+    /// (detail/read_routing.hpp), turning the round-robin one step.
+    [[nodiscard]] std::vector<std::size_t> read_order(std::span<const NodeInfo> shard);
     [[nodiscard]] PooledConnection borrow(const NodeInfo& node);
+    /// `connection`, taken from the pool core for `node`, as a PooledConnection.
+    [[nodiscard]] PooledConnection lend(const NodeInfo& node, std::unique_ptr<ClusterConnection> connection,
+                                        std::uint64_t generation) const;
     /// After a discovery: closes idle connections to nodes that left.
     void close_idle_connections_outside(const SlotTable& table);
     /// A connection of the pool's connection_class with `options`.
