@@ -12,6 +12,7 @@
 
 #include "cluster_env.hpp"
 #include "rediscluster/client.hpp"
+#include "support/peak.hpp"
 #include "support/error_of.hpp"
 #include "support/failover.hpp"
 
@@ -389,10 +390,7 @@ TEST(RedisClusterCaps, ThreadsOverABlockingPoolSmallerThanTheClusterAllGetThroug
                     } catch (const Error&) {
                         ++failures;
                     }
-                    const auto now = rc.connection_pool->created_connections();
-                    auto seen = most_connections.load();
-                    while (now > seen && !most_connections.compare_exchange_weak(seen, now)) {
-                    }
+                    test::record_peak(most_connections, rc.connection_pool->created_connections());
                 }
             });
         }

@@ -11,6 +11,7 @@
 
 #include "cluster_env.hpp"
 #include "rediscluster/client.hpp"
+#include "support/peak.hpp"
 #include "rediscluster/slot.hpp"
 
 namespace rediscluster {
@@ -209,10 +210,7 @@ TEST(Pipeline, PipelinesOverAPoolSmallerThanTheClusterDoNotDeadlock) {
                 } catch (const Error&) {
                     ++failures;
                 }
-                const auto now = rc.connection_pool->created_connections();
-                auto seen = most_connections.load();
-                while (now > seen && !most_connections.compare_exchange_weak(seen, now)) {
-                }
+                test::record_peak(most_connections, rc.connection_pool->created_connections());
             }
         });
     }
