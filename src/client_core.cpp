@@ -1,5 +1,7 @@
 #include "detail/client_core.hpp"
 
+#include "detail/multi_key.hpp"
+
 namespace rediscluster::detail {
 
 namespace {
@@ -39,6 +41,7 @@ ClientCore::ClientCore(std::shared_ptr<ClusterConnectionPool> pool, const RedisC
 }
 
 std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> args, Reply& reply) {
+    if (auto plan = plan_multi_key_split(args)) return run_split(args, *plan, reply);
     ThreadRequest lease;
     lease.get().add(args, catalog_.analyse(args));
     return run_request(lease.get(), reply);
@@ -47,9 +50,39 @@ std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> 
 std::optional<CommandFailure> ClientCore::run_packed(std::string_view packed, Reply& reply) {
     const auto parsed = parse_packed_command(packed);
     const std::span<const std::string_view> args(parsed.data(), parsed.size());
+    if (auto plan = plan_multi_key_split(args)) return run_split(args, *plan, reply);
     ThreadRequest lease;
     lease.get().add_encoded(packed, args.front(), catalog_.analyse(args));
     return run_request(lease.get(), reply);
+}
+
+std::optional<CommandFailure> ClientCore::run_split(std::span<const std::string_view> args, const MultiKeyPlan& plan,
+                                                    Reply& reply) {
+    // The parts are a batch, as a pipeline's commands: grouped by node,
+    // written to every node before any reply is read, each retried alone.
+    const CommandFacts facts{.target = CommandRoute::Target::Slot, .read_only = command_is_read_only(args[0])};
+    Request request;
+    std::vector<std::string_view> part;
+    for (std::size_t p = 0; p < plan.parts.size(); ++p) {
+        plan.part_arguments(args, p, part);
+        auto part_facts = facts;
+        part_facts.slot = plan.parts[p].slot;
+        request.add(part, part_facts);
+    }
+    std::vector<Reply> replies(plan.parts.size());
+    std::vector<std::optional<CommandFailure>> failures;
+    BatchScratch scratch;
+    driver_.run_all(request, replies, failures, scratch);
+    // The first part that failed decides, as the command would have failed
+    // whole; what the other parts did stands (the command is not atomic).
+    for (std::size_t p = 0; p < replies.size(); ++p) {
+        if (failures[p] || replies[p].is_error()) {
+            reply = std::move(replies[p]);
+            return failures[p];
+        }
+    }
+    reply = merge_multi_key_replies(plan, args[0], replies);
+    return std::nullopt;
 }
 
 std::optional<CommandFailure> ClientCore::run_request(const Request& request, Reply& reply) {

@@ -104,8 +104,12 @@ struct RedisClusterOptions {
 
 /// A Redis Cluster client.
 ///
-/// Routing: the keys' slot picks the node (all keys of one command must
-/// share a slot, else ClusterCrossSlotError before anything is sent). Key
+/// Routing: the keys' slot picks the node. MGET, MSET, DEL, EXISTS, UNLINK
+/// and TOUCH whose keys span slots run as one part per slot, sent to the
+/// nodes together and merged (values in key order, counts summed); they
+/// are not atomic across slots: when a part fails, the first failure is
+/// thrown and what the other parts did stands. Other commands whose keys
+/// span slots throw ClusterCrossSlotError before anything is sent. Key
 /// positions come from a built-in table; for a command it does not know,
 /// from the server's COMMAND table (fetched once), with COMMAND GETKEYS for
 /// commands whose keys move (e.g. GEORADIUS ... STORE);

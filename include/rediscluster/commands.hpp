@@ -99,13 +99,14 @@ public:
     decltype(auto) incr(std::string_view key) { return run<reply_readers::Integer>("INCR", key); }
     decltype(auto) incrby(std::string_view key, std::int64_t amount) { return run<reply_readers::Integer>("INCRBY", key, amount); }
     decltype(auto) decr(std::string_view key) { return run<reply_readers::Integer>("DECR", key); }
-    /// MGET: keys must share a slot.
+    /// MGET. On the client, keys may span slots (one part per slot); in a
+    /// pipeline they must share one.
     decltype(auto) mget(std::span<const std::string_view> keys) {
         return run_range<reply_readers::OptionalStrings>(with_name("MGET", keys));
     }
 
     // --- keys -----------------------------------------------------------
-    /// DEL: keys must share a slot.
+    /// DEL: as mget(), keys may span slots on the client.
     decltype(auto) del(std::span<const std::string_view> keys) { return run_range<reply_readers::Integer>(with_name("DEL", keys)); }
     decltype(auto) del(std::string_view key) { return run<reply_readers::Integer>("DEL", key); }
     decltype(auto) exists(std::string_view key) { return run<reply_readers::Integer>("EXISTS", key); }

@@ -12,6 +12,7 @@
 #include "detail/background_refresher.hpp"
 #include "detail/blocking_driver.hpp"
 #include "detail/command_catalog.hpp"
+#include "detail/multi_key.hpp"
 #include "detail/multiplexed_connection.hpp"
 #include "detail/request.hpp"
 #include "rediscluster/client.hpp"
@@ -26,8 +27,10 @@ public:
     ClientCore& operator=(const ClientCore&) = delete;
 
     /// Analyses `args` and runs them as one command, its reply into
-    /// `reply`. Bad arguments throw (DataError, ClusterCrossSlotError, a
-    /// refused command); a failure of the command is returned.
+    /// `reply`; a multi-key command whose keys span slots (MGET, MSET, DEL,
+    /// EXISTS, UNLINK, TOUCH) runs as one part per slot, merged. Bad
+    /// arguments throw (DataError, ClusterCrossSlotError, a refused
+    /// command); a failure of the command is returned.
     std::optional<CommandFailure> run(std::span<const std::string_view> args, Reply& reply);
     /// The same for a command that arrived encoded.
     std::optional<CommandFailure> run_packed(std::string_view packed, Reply& reply);
@@ -37,6 +40,9 @@ public:
 
 private:
     std::optional<CommandFailure> run_request(const Request& request, Reply& reply);
+    // A multi-key command whose keys span slots, run as one part per slot.
+    std::optional<CommandFailure> run_split(std::span<const std::string_view> args, const MultiKeyPlan& plan,
+                                            Reply& reply);
 
     std::shared_ptr<ClusterConnectionPool> pool_;
     std::shared_ptr<Multiplexer> multiplexer_;  // with multiplexed_connections only
