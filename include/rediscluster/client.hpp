@@ -30,6 +30,7 @@
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
+#include "rediscluster/transaction.hpp"
 
 namespace rediscluster {
 
@@ -220,6 +221,12 @@ public:
     /// (see Pipeline). It shares this client's connections and topology,
     /// and keeps them alive while it lives.
     [[nodiscard]] Pipeline pipeline();
+
+    /// A transaction (MULTI ... EXEC, with WATCH) on the slot of
+    /// `key_or_hash_tag` ("user:1", or "{user:1}" for every key tagged
+    /// so): see Transaction. It shares this client's connections and
+    /// topology, and keeps them alive while it lives.
+    [[nodiscard]] Transaction transaction(std::string_view key_or_hash_tag);
 
     // The typed commands (get, set, incr, hset, lpush, zadd...) come from
     // Commands<RedisCluster> (commands.hpp): each runs at once and returns

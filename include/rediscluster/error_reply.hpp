@@ -32,6 +32,7 @@ enum class ErrorReplyKind : std::uint8_t {
                      // password is set"                 → AuthenticationError
     read_only,       // READONLY                         → ReadOnlyError
     max_clients,     // "ERR max number of clients reached" → ConnectionError
+    exec_abort,      // EXECABORT                        → ExecAbortError
     other,           // anything else                    → ResponseError
 };
 

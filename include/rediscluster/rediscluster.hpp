@@ -12,3 +12,4 @@
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 #include "rediscluster/slot.hpp"
+#include "rediscluster/transaction.hpp"

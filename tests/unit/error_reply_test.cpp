@@ -77,6 +77,7 @@ TEST(ClassifyErrorReply, EveryKindFromRealServerTexts) {
         {"ERR Client sent AUTH, but no password is set", ErrorReplyKind::authentication},
         {"READONLY You can't write against a read only replica.", ErrorReplyKind::read_only},
         {"ERR max number of clients reached", ErrorReplyKind::max_clients},
+        {"EXECABORT Transaction discarded because of previous errors.", ErrorReplyKind::exec_abort},
         {"ERR unknown command 'FOO', with args beginning with: ", ErrorReplyKind::other},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", ErrorReplyKind::other},
     };
@@ -315,6 +316,7 @@ TEST(ThrowErrorReply, EachKindHasItsExactTypeAndKeepsTheWholeText) {
         {"ERR Client sent AUTH, but no password is set", type_name<AuthenticationError>()},
         {"READONLY You can't write against a read only replica.", type_name<ReadOnlyError>()},
         {"ERR max number of clients reached", type_name<ConnectionError>()},
+        {"EXECABORT Transaction discarded because of previous errors.", type_name<ExecAbortError>()},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", type_name<ResponseError>()},
         {"ERR unknown command 'FOO', with args beginning with: ", type_name<ResponseError>()},
     };
