@@ -39,8 +39,11 @@ std::optional<CommandEvent> BlockingDriver::exchange(PinnedTransaction& tx, cons
     replies.clear();
     watched_now = false;
     try {
-        const NodeInfo target = action.node ? make_node(action.node->host, action.node->port, "master")
-                                            : pool_.nodes.get_master_node_by_slot(tx.slot);
+        const bool follow_ask = !action.node && tx.asking && tx.connection;
+        tx.asking = action.asking || follow_ask;
+        const NodeInfo target = action.node  ? make_node(action.node->host, action.node->port, "master")
+                                : follow_ask ? tx.connection.node()
+                                             : pool_.nodes.get_master_node_by_slot(tx.slot);
         attempt.set_node(target);
         if (tx.connection && tx.connection.node().name != target.name) leave_connection(tx);
         // EXEC after values were read under a watch that could not follow:
@@ -52,7 +55,7 @@ std::optional<CommandEvent> BlockingDriver::exchange(PinnedTransaction& tx, cons
         std::size_t count = 0;
         const bool watching = tx.watched_sent < tx.watched.size();
         if (watching) {
-            if (action.asking) {
+            if (tx.asking) {
                 batch.append(kAsking);
                 ++count;
             }
@@ -63,7 +66,7 @@ std::optional<CommandEvent> BlockingDriver::exchange(PinnedTransaction& tx, cons
         }
         if (!payload.empty()) {
             // ASKING holds for one command, or for a whole MULTI ... EXEC.
-            if (action.asking) {
+            if (tx.asking) {
                 batch.append(kAsking);
                 ++count;
             }
@@ -73,13 +76,13 @@ std::optional<CommandEvent> BlockingDriver::exchange(PinnedTransaction& tx, cons
         tx.connection->send_packed_command(batch, count);
         Reply asking;
         if (watching) {
-            if (action.asking) tx.connection->read_reply(asking);
+            if (tx.asking) tx.connection->read_reply(asking);
             tx.connection->read_reply(replies.emplace_back());
             watched_now = true;
             if (replies.back().is_string() && replies.back().str() == "OK") tx.watched_sent = tx.watched.size();
         }
         if (!payload.empty()) {
-            if (action.asking) tx.connection->read_reply(asking);
+            if (tx.asking) tx.connection->read_reply(asking);
             for (std::size_t i = 0; i < payload_replies; ++i) tx.connection->read_reply(replies.emplace_back());
         }
     } catch (const Error& error) {

@@ -96,6 +96,10 @@ struct PinnedTransaction {
     /// broken connection) after values were read under its watch: a new
     /// WATCH there would not cover what was read, so EXEC will not run.
     bool watch_lost = false;
+    /// An ASK sent the transaction to the node importing its slot: the
+    /// exchanges that follow go there too, with ASKING first, rather than
+    /// bouncing off the node it is leaving.
+    bool asking = false;
 };
 
 class BlockingDriver {
