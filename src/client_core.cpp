@@ -41,7 +41,8 @@ ClientCore::ClientCore(std::shared_ptr<ClusterConnectionPool> pool, const RedisC
 }
 
 std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> args, Reply& reply) {
-    if (auto plan = plan_multi_key_split(args)) return run_split(args, *plan, reply);
+    bool split = false;
+    if (auto failure = run_maybe_split(args, reply, split); split) return failure;
     ThreadRequest lease;
     lease.get().add(args, catalog_.analyse(args));
     return run_request(lease.get(), reply);
@@ -50,38 +51,84 @@ std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> 
 std::optional<CommandFailure> ClientCore::run_packed(std::string_view packed, Reply& reply) {
     const auto parsed = parse_packed_command(packed);
     const std::span<const std::string_view> args(parsed.data(), parsed.size());
-    if (auto plan = plan_multi_key_split(args)) return run_split(args, *plan, reply);
+    bool split = false;
+    if (auto failure = run_maybe_split(args, reply, split); split) return failure;
     ThreadRequest lease;
     lease.get().add_encoded(packed, args.front(), catalog_.analyse(args));
     return run_request(lease.get(), reply);
 }
 
-std::optional<CommandFailure> ClientCore::run_split(std::span<const std::string_view> args, const MultiKeyPlan& plan,
-                                                    Reply& reply) {
+namespace {
+
+// What a split command needs, kept per thread so that a thread's split
+// commands reuse it (a pipeline of the same work reuses its own too).
+struct SplitScratch {
+    MultiKeyPlan plan;
+    Request request;
+    BatchScratch batch;
+    std::vector<std::string_view> part;
+    std::vector<Reply> replies;
+    std::vector<std::optional<CommandFailure>> failures;
+    bool lent = false;
+};
+
+// Lends the thread's SplitScratch, or a fresh one when it is lent already.
+class SplitLease {
+public:
+    SplitLease() {
+        thread_local SplitScratch scratch;
+        if (scratch.lent) {
+            own_ = std::make_unique<SplitScratch>();
+            scratch_ = own_.get();
+        } else {
+            scratch_ = &scratch;
+        }
+        scratch_->lent = true;
+    }
+    ~SplitLease() { scratch_->lent = false; }
+    SplitLease(const SplitLease&) = delete;
+    SplitLease& operator=(const SplitLease&) = delete;
+    SplitScratch* operator->() const noexcept { return scratch_; }
+
+private:
+    SplitScratch* scratch_;
+    std::unique_ptr<SplitScratch> own_;
+};
+
+}  // namespace
+
+std::optional<CommandFailure> ClientCore::run_maybe_split(std::span<const std::string_view> args, Reply& reply,
+                                                          bool& split) {
+    split = false;
+    // Most commands leave here at the argument count or the name.
+    if (args.size() < 3) return std::nullopt;
+    SplitLease scratch;
+    if (!plan_multi_key_split(args, scratch->plan)) return std::nullopt;
+    split = true;
+    const auto& plan = scratch->plan;
     // The parts are a batch, as a pipeline's commands: grouped by node,
     // written to every node before any reply is read, each retried alone.
-    const CommandFacts facts{.target = CommandRoute::Target::Slot, .read_only = command_is_read_only(args[0])};
-    Request request;
-    std::vector<std::string_view> part;
+    CommandFacts facts{.target = CommandRoute::Target::Slot, .read_only = command_is_read_only(args[0])};
+    auto& request = scratch->request;
+    request.clear();
     for (std::size_t p = 0; p < plan.parts.size(); ++p) {
-        plan.part_arguments(args, p, part);
-        auto part_facts = facts;
-        part_facts.slot = plan.parts[p].slot;
-        request.add(part, part_facts);
+        plan.part_arguments(args, p, scratch->part);
+        facts.slot = plan.parts[p].slot;
+        request.add(scratch->part, facts);
     }
-    std::vector<Reply> replies(plan.parts.size());
-    std::vector<std::optional<CommandFailure>> failures;
-    BatchScratch scratch;
-    driver_.run_all(request, replies, failures, scratch);
+    auto& replies = scratch->replies;
+    replies.resize(plan.parts.size());
+    driver_.run_all(request, replies, scratch->failures, scratch->batch);
     // The first part that failed decides, as the command would have failed
     // whole; what the other parts did stands (the command is not atomic).
     for (std::size_t p = 0; p < replies.size(); ++p) {
-        if (failures[p] || replies[p].is_error()) {
+        if (plan.sent_as_get(p)) as_mget_answer(replies[p]);
+        if (scratch->failures[p] || replies[p].is_error()) {
             reply = std::move(replies[p]);
-            return failures[p];
+            return scratch->failures[p];
         }
     }
-    reply = merge_multi_key_replies(plan, args[0], replies);
+    merge_multi_key_replies(plan, args[0], replies, reply);
     return std::nullopt;
 }
 

@@ -47,50 +47,68 @@ const SplitCommand* find_split_command(std::string_view name) noexcept {
 void MultiKeyPlan::part_arguments(std::span<const std::string_view> args, std::size_t index,
                                   std::vector<std::string_view>& out) const {
     out.clear();
-    out.push_back(args[0]);
-    for (const auto key : parts[index].keys) {
+    out.push_back(sent_as_get(index) ? std::string_view("GET") : args[0]);
+    for (const auto key : keys_of(index)) {
         const auto at = 1 + key * step;
         out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(at),
                    args.begin() + static_cast<std::ptrdiff_t>(at + step));
     }
 }
 
-std::optional<MultiKeyPlan> plan_multi_key_split(std::span<const std::string_view> args) {
+bool plan_multi_key_split(std::span<const std::string_view> args, MultiKeyPlan& plan) {
     // Two keys at least: every other command leaves at the first test.
-    if (args.size() < 3) return std::nullopt;
+    if (args.size() < 3) return false;
     const auto* command = find_split_command(args[0]);
-    if (command == nullptr) return std::nullopt;
+    if (command == nullptr) return false;
     const auto argument_count = args.size() - 1;
     if (argument_count % command->step != 0) {
         throw DataError(std::string(command->name) + ": keys and values must come in pairs, got " +
                         std::to_string(argument_count) + " arguments");
     }
     const auto key_count = argument_count / command->step;
-    if (key_count < 2) return std::nullopt;
+    if (key_count < 2) return false;
 
     const auto slot_of = [&](std::size_t key) { return key_slot(args[1 + key * command->step]); };
     const auto first_slot = slot_of(0);
     std::size_t key = 1;
     while (key < key_count && slot_of(key) == first_slot) ++key;
-    if (key == key_count) return std::nullopt;  // one slot: the command goes whole
+    if (key == key_count) return false;  // one slot: the command goes whole
 
-    MultiKeyPlan plan{.merge = command->merge, .step = command->step, .key_count = key_count, .parts = {}};
-    // Keys by slot, each slot's keys in the order given, then the slots in
-    // the order of their first key.
-    std::vector<std::pair<std::uint16_t, std::size_t>> slots;
-    slots.reserve(key_count);
-    for (std::size_t k = 0; k < key_count; ++k) slots.emplace_back(k < key ? first_slot : slot_of(k), k);
-    std::sort(slots.begin(), slots.end());
-    for (const auto& [slot, k] : slots) {
-        if (plan.parts.empty() || plan.parts.back().slot != slot) plan.parts.push_back({.slot = slot, .keys = {}});
-        plan.parts.back().keys.push_back(k);
+    plan.merge = command->merge;
+    plan.step = command->step;
+    plan.key_count = key_count;
+    // Keys by slot, each slot's keys in the order given (slot and position
+    // packed in one number, sorted once), then the slots in the order of
+    // their first key.
+    auto& sorted = plan.sorted_;
+    sorted.clear();
+    for (std::size_t k = 0; k < key_count; ++k) {
+        const std::uint64_t slot = k < key ? first_slot : slot_of(k);
+        sorted.push_back(slot << 32 | k);
     }
-    std::sort(plan.parts.begin(), plan.parts.end(),
-              [](const MultiKeyPlan::Part& a, const MultiKeyPlan::Part& b) { return a.keys.front() < b.keys.front(); });
-    return plan;
+    std::sort(sorted.begin(), sorted.end());
+    plan.order.clear();
+    plan.parts.clear();
+    for (const auto packed : sorted) {
+        const auto slot = static_cast<std::uint16_t>(packed >> 32);
+        if (plan.parts.empty() || plan.parts.back().slot != slot) {
+            plan.parts.push_back({.slot = slot, .first = plan.order.size(), .count = 0});
+        }
+        plan.order.push_back(static_cast<std::size_t>(packed & 0xffffffffU));
+        ++plan.parts.back().count;
+    }
+    std::sort(plan.parts.begin(), plan.parts.end(), [&](const MultiKeyPlan::Part& a, const MultiKeyPlan::Part& b) {
+        return plan.order[a.first] < plan.order[b.first];
+    });
+    return true;
 }
 
-Reply merge_multi_key_replies(const MultiKeyPlan& plan, std::string_view name, std::span<Reply> part_replies) {
+void as_mget_answer(Reply& reply) {
+    if (reply.is_error() && reply.str().starts_with("WRONGTYPE")) reply = Reply::null();
+}
+
+void merge_multi_key_replies(const MultiKeyPlan& plan, std::string_view name, std::span<Reply> part_replies,
+                             Reply& out) {
     switch (plan.merge) {
         case Merge::Sum: {
             std::int64_t total = 0;
@@ -98,29 +116,38 @@ Reply merge_multi_key_replies(const MultiKeyPlan& plan, std::string_view name, s
                 if (reply.type() != ReplyType::Integer) wrong_shape(name, reply, "an integer");
                 total += reply.integer();
             }
-            return Reply::integer(total);
+            out = Reply::integer(total);
+            return;
         }
         case Merge::AllOk: {
             for (const auto& reply : part_replies) {
                 if (!reply.is_string() || reply.str() != "OK") wrong_shape(name, reply, "OK");
             }
-            return Reply::simple_string("OK");
+            out = Reply::simple_string("OK");
+            return;
         }
         case Merge::InKeyOrder: {
-            std::vector<Reply> values(plan.key_count);
+            std::vector<Reply> values;
+            if (out.is_aggregate()) values = std::move(out).take_elements();
+            values.resize(plan.key_count);
             for (std::size_t p = 0; p < part_replies.size(); ++p) {
-                const auto& keys = plan.parts[p].keys;
+                const auto keys = plan.keys_of(p);
                 auto& reply = part_replies[p];
+                if (plan.sent_as_get(p) && !reply.is_aggregate()) {
+                    std::swap(values[keys[0]], reply);
+                    continue;
+                }
                 if (!reply.is_aggregate() || reply.size() != keys.size()) {
                     wrong_shape(name, reply, "an array of " + std::to_string(keys.size()) + " values");
                 }
                 auto elements = std::move(reply).take_elements();
-                for (std::size_t i = 0; i < keys.size(); ++i) values[keys[i]] = std::move(elements[i]);
+                for (std::size_t i = 0; i < keys.size(); ++i) std::swap(values[keys[i]], elements[i]);
+                reply = Reply::array(std::move(elements));
             }
-            return Reply::array(std::move(values));
+            out = Reply::array(std::move(values));
+            return;
         }
     }
-    return Reply::null();
 }
 
 }  // namespace rediscluster::detail

@@ -12,7 +12,6 @@
 #include "detail/background_refresher.hpp"
 #include "detail/blocking_driver.hpp"
 #include "detail/command_catalog.hpp"
-#include "detail/multi_key.hpp"
 #include "detail/multiplexed_connection.hpp"
 #include "detail/request.hpp"
 #include "rediscluster/client.hpp"
@@ -40,9 +39,9 @@ public:
 
 private:
     std::optional<CommandFailure> run_request(const Request& request, Reply& reply);
-    // A multi-key command whose keys span slots, run as one part per slot.
-    std::optional<CommandFailure> run_split(std::span<const std::string_view> args, const MultiKeyPlan& plan,
-                                            Reply& reply);
+    // Runs a multi-key command whose keys span slots as one part per
+    // slot, and sets `split`; leaves any other command alone.
+    std::optional<CommandFailure> run_maybe_split(std::span<const std::string_view> args, Reply& reply, bool& split);
 
     std::shared_ptr<ClusterConnectionPool> pool_;
     std::shared_ptr<Multiplexer> multiplexer_;  // with multiplexed_connections only
