@@ -11,4 +11,5 @@
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
+#include "rediscluster/scan.hpp"
 #include "rediscluster/slot.hpp"
