@@ -111,11 +111,14 @@ struct ScanPage {
 /// range-for and the std::ranges algorithms and views:
 ///
 /// ```
-///   auto keys = rc.scan_iter({.match = "session:*"});
-///   std::vector<std::string> all(std::ranges::begin(keys), std::ranges::end(keys));   // no: sentinel
-///   std::ranges::copy(rc.scan_iter(), std::back_inserter(all));                       // yes
+///   std::vector<std::string> all;
+///   std::ranges::copy(rc.scan_iter({.match = "session:*"}), std::back_inserter(all));
 ///   for (auto& key : rc.scan_iter() | std::views::take(100)) ...
 /// ```
+///
+/// Its end is a sentinel (std::default_sentinel_t), not an iterator:
+/// algorithms that need a common range (a container's (first, last)
+/// constructor) take it through std::views::common or a loop.
 ///
 /// An input range: it can be walked once, and begin() may be called once.
 /// Moving the range invalidates its iterators. Dereferencing gives a
