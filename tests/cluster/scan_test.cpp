@@ -163,6 +163,18 @@ TEST_F(Scan, ScanGoesToMastersEvenWhenReadsGoToReplicas) {
     }
 }
 
+TEST_F(Scan, MultiplexedConnectionsScanEveryKeyToo) {
+    auto options = plain_options();
+    options.multiplexed_connections = true;
+    RedisCluster shared(options);
+    std::set<std::string> seen;
+    for (auto& key : shared.scan_iter({.match = "scantest:*", .count = 700})) seen.insert(std::move(key));
+    EXPECT_EQ(seen, expected_keys());
+    std::size_t members = 0;
+    for ([[maybe_unused]] auto& member : shared.zscan_iter(kSortedSet)) ++members;
+    EXPECT_EQ(members, static_cast<std::size_t>(kMembers));
+}
+
 TEST_F(Scan, ExecuteCommandStillRefusesScanAndPointsToTheScanApi) {
     try {
         (void)rc.execute_command("SCAN", "0");

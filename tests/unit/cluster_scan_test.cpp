@@ -276,6 +276,13 @@ TEST(ScanRange, WorksWithRangeAlgorithmsAndViews) {
     EXPECT_EQ(calls, 2u);  // the last pages were never fetched
 }
 
+TEST(ScanRange, ACommonViewFillsAContainer) {
+    std::size_t calls = 0;
+    auto common = ScanRange<std::string>(ScriptedPages{{{"a"}, {}, {"b"}}, &calls}) | std::views::common;
+    const std::vector<std::string> all(common.begin(), common.end());
+    EXPECT_EQ(all, (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(ScanRange, AFailedFetchThrowsAndIncrementingAgainRetriesIt) {
     int attempt = 0;
     ScanRange<std::string> range([&]() -> std::optional<std::vector<std::string>> {
