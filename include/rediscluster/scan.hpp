@@ -30,7 +30,10 @@
 // The collection scans (sscan_iter, hscan_iter, zscan_iter) promise the
 // same for the members of one key, restarting when the key's master
 // changes; the one-step sscan(), hscan() and zscan() pass the cursor as
-// given and leave that to the caller.
+// given and leave that to the caller. One case is left out: while the
+// key's slot is being migrated, the client's map does not change (the
+// calls follow ASK redirects), so a key moved between two calls gets a
+// cursor from the other node, and members may then be missed.
 //
 // Thread safety: a ClusterScanCursor and a ScanRange belong to one thread
 // at a time (they are plain state, not synchronized); the client they run
