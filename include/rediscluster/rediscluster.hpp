@@ -11,5 +11,6 @@
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
+#include "rediscluster/scan.hpp"
 #include "rediscluster/slot.hpp"
 #include "rediscluster/transaction.hpp"
