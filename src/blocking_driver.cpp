@@ -110,7 +110,9 @@ BlockingDriver::BlockingDriver(ClusterConnectionPool& pool, Multiplexer* multipl
 std::optional<CommandFailure> BlockingDriver::run(const Request& request, std::size_t index, Reply& reply) {
     const CommandFacts& facts = request.facts(index);
     const std::string_view packed = request.packed(index);
-    CommandMachine machine(facts.slot, request.name(index), options_.limits, options_.command_timeout, Clock::now());
+    // A blocking command's own wait does not count against its budget.
+    CommandMachine machine(facts.slot, request.name(index), options_.limits,
+                           extended_by(options_.command_timeout, facts.block_for), Clock::now());
     Attempt attempt;
     auto action = machine.resume({.kind = EventKind::Start});
     for (;;) {
@@ -166,7 +168,13 @@ CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_vie
         } else {
             connection->send_packed_command(packed, 1);
         }
-        connection->read_reply(reply);
+        if (facts.block_for) {
+            // The server keeps the reply back for as long as the command
+            // said: socket_timeout counts from the end of that wait.
+            connection->read_reply(reply, extended_by(connection->options().socket_timeout, facts.block_for));
+        } else {
+            connection->read_reply(reply);
+        }
     } catch (const Error& error) {
         if (connection) {
             attempt.set_node(connection.node());

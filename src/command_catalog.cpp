@@ -71,7 +71,8 @@ CommandFacts CommandCatalog::analyse(std::span<const std::string_view> args) {
     CommandFacts facts{.target = route.target,
                        .combine = route.combine,
                        .read_only = route.read_only,
-                       .blocking = route.blocking};
+                       .blocking = route.blocking,
+                       .block_for = route.block_for};
     if (route.target == CommandRoute::Target::Slot) {
         const auto slot = key_slot(keys.front());
         for (const auto key : keys) {

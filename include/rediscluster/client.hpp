@@ -114,6 +114,13 @@ struct RedisClusterOptions {
 /// replies are combined; SELECT, MULTI, SUBSCRIBE and the like are refused
 /// with RedisClusterException.
 ///
+/// Blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+/// BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT and WAITAOF
+/// wait for their reply as long as their own timeout argument says plus
+/// socket_timeout, and neither that wait nor command_timeout cuts them
+/// short; a timeout of 0 waits without a deadline. A timeout argument that
+/// is not a valid number is refused with DataError before anything is sent.
+///
 /// Failures: MOVED updates the slot map at once (a whole shard when a
 /// replica took over); a MOVED to a replica or an unknown node refreshes
 /// the topology in the background at once, others every

@@ -34,6 +34,11 @@ struct CommandFacts {
     bool read_only = false;
     /// Blocks its connection on the server (BLPOP...).
     bool blocking = false;
+    /// Blocking commands: how long the server may keep the reply back (the
+    /// command's own timeout). Its read and its budget are lengthened by
+    /// as much, so that neither socket_timeout nor command_timeout cuts a
+    /// wait the caller asked for.
+    std::optional<BlockTime> block_for = std::nullopt;
 };
 
 class Request {

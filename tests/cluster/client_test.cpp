@@ -150,6 +150,38 @@ TEST(RedisCluster, BlockedCommandsAreRefusedClearly) {
     EXPECT_THROW((void)rc.execute_command("MULTI"), RedisClusterException);
 }
 
+TEST(RedisCluster, BlockingCommandsWaitTheirOwnTimeOnTopOfTheSocketTimeout) {
+    auto options = options_for(test::plain_port());
+    options.connection_kwargs.socket_timeout = 1s;
+    RedisCluster rc(options);
+    RedisCluster pusher(options_for(test::plain_port()));
+    const std::string key = "client:blocking-timeout";
+    (void)rc.del(key);
+
+    // Five times the socket timeout; the push comes after 2.5 s.
+    const auto started = std::chrono::steady_clock::now();
+    std::thread push([&] {
+        std::this_thread::sleep_until(started + 2500ms);
+        (void)pusher.rpush(key, "late");
+    });
+    const auto popped = rc.execute_command("BLPOP", key, 5);
+    const auto took = std::chrono::steady_clock::now() - started;
+    push.join();
+    ASSERT_TRUE(popped.is_aggregate()) << popped.to_debug_string();
+    EXPECT_EQ(popped[1].str(), "late");
+    EXPECT_GE(took, 2400ms);
+
+    // A wait as long as the socket timeout ends with the server's null,
+    // never with a TimeoutError racing it.
+    const auto empty_started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(rc.execute_command("BLPOP", key, 1).is_null());
+    EXPECT_GE(std::chrono::steady_clock::now() - empty_started, 900ms);
+
+    // A malformed timeout is refused before anything is sent.
+    EXPECT_EQ(error_of<DataError>([&] { (void)rc.execute_command("BLPOP", key, "soon"); }),
+              "BLPOP: the timeout must be a number of seconds, got 'soon'");
+}
+
 TEST(RedisCluster, DbOtherThanZeroIsRejected) {
     auto options = options_for(test::plain_port());
     options.connection_kwargs.db = 2;
