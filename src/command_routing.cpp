@@ -13,7 +13,6 @@ namespace rediscluster::detail {
 namespace {
 
 using Target = CommandRoute::Target;
-using Combine = CommandRoute::Combine;
 
 // Key positions of commands whose keys sit at fixed places:
 // first key, last key (negative counts from the end), step.
@@ -188,10 +187,10 @@ const CommandEntry* find_command(std::string_view name) noexcept {
     return &*found;
 }
 
-CommandRoute all_masters(Combine combine) {
+CommandRoute to_every(Target target, ResponsePolicy response) {
     CommandRoute route;
-    route.target = Target::AllMasters;
-    route.combine = combine;
+    route.target = target;
+    route.response = response;
     return route;
 }
 
@@ -269,16 +268,17 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
     const std::string_view sub = args.size() > 1 ? args[1] : std::string_view();
     const auto sub_is = [&](std::string_view wanted) { return equal_ignoring_case(sub, wanted); };
 
-    // Whole-cluster commands.
-    if (name == "PING" && args.size() == 1) return all_masters(Combine::AllOk);
-    if (name == "DBSIZE") return all_masters(Combine::Sum);
-    if (name == "KEYS") return all_masters(Combine::Concat);
-    if (name == "FLUSHALL" || name == "FLUSHDB") return all_masters(Combine::AllOk);
-    if (name == "INFO") return all_masters(Combine::PerNode);
-    if (name == "SCRIPT" && sub_is("LOAD")) return all_masters(Combine::First);
-    if (name == "SCRIPT" && sub_is("FLUSH")) return all_masters(Combine::AllOk);
+    // Whole-cluster commands, with the policies Redis 7 gives them.
+    if (name == "PING" && args.size() == 1) return to_every(Target::AllMasters, ResponsePolicy::AllSucceeded);
+    if (name == "DBSIZE") return to_every(Target::AllMasters, ResponsePolicy::AggSum);
+    if (name == "KEYS") return to_every(Target::AllMasters, ResponsePolicy::Default);
+    if (name == "FLUSHALL" || name == "FLUSHDB") return to_every(Target::AllMasters, ResponsePolicy::AllSucceeded);
+    if (name == "INFO") return to_every(Target::AllMasters, ResponsePolicy::Special);
+    if (name == "SCRIPT" && (sub_is("LOAD") || sub_is("FLUSH"))) {
+        return to_every(Target::AllNodes, ResponsePolicy::AllSucceeded);
+    }
     if (name == "FUNCTION" && (sub_is("LOAD") || sub_is("DELETE") || sub_is("FLUSH"))) {
-        return all_masters(Combine::First);
+        return to_every(Target::AllMasters, ResponsePolicy::AllSucceeded);
     }
 
     // Commands a cluster client cannot run for the caller.

@@ -1,10 +1,15 @@
 #pragma once
 
-// Where a command goes in a cluster: by its keys' slot, to every master,
-// to any node, or nowhere (commands that cannot work through a cluster
-// client). A pure function over the command's arguments, from a built-in
-// table of the commands' key positions. It runs on every command, so a
-// routed command costs one table lookup and no allocation.
+// Where a command goes in a cluster: by its keys' slot, to every master or
+// every node, to any node, or nowhere (commands that cannot work through a
+// cluster client). A pure function over the command's arguments, from a
+// built-in table of the commands' key positions. It runs on every command,
+// so a routed command costs one table lookup and no allocation.
+//
+// The whole-cluster commands of the built-in table (PING, DBSIZE, KEYS,
+// FLUSHALL, FLUSHDB, INFO, SCRIPT LOAD and FLUSH, FUNCTION LOAD, DELETE and
+// FLUSH) are the fallback for when the server's COMMAND table, whose tips
+// say the same for every command, cannot be had (see command_catalog.hpp).
 
 #include <chrono>
 #include <cstddef>
@@ -13,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/command_policy.hpp"
 #include "detail/small_vector.hpp"
 
 namespace rediscluster::detail {
@@ -32,21 +38,14 @@ struct BlockTime {
 struct CommandRoute {
     enum class Target {
         Slot,        // the slot of the keys (all keys must share it)
-        AllMasters,  // every master; replies combined (see Combine)
+        AllMasters,  // every master (request_policy:all_shards); replies combined by `response`
+        AllNodes,    // every node, replicas included (request_policy:all_nodes); likewise
         Random,      // any node
         Blocked,     // refused with `reason`
     };
-    /// How replies from several masters become one.
-    enum class Combine {
-        None,        // single node
-        AllOk,       // every reply must be OK (or PONG): return the first
-        Sum,         // integers added (DBSIZE)
-        Concat,      // arrays concatenated (KEYS)
-        First,       // the first reply (SCRIPT LOAD: the same digest everywhere)
-        PerNode,     // a map from node name to its reply (INFO)
-    };
     Target target = Target::Random;
-    Combine combine = Combine::None;
+    /// How the replies of AllMasters and AllNodes become one.
+    ResponsePolicy response = ResponsePolicy::Default;
     /// Indices of the key arguments (Target::Slot). Inline up to 8 keys:
     /// only commands with more go to the heap.
     SmallVector<std::size_t, 8> keys;

@@ -110,6 +110,54 @@ TEST(RedisCluster, WholeClusterCommandsCombineEveryMaster) {
     EXPECT_EQ(info.size(), 6u);  // 3 masters, name and text each
 }
 
+// Calls of `command` (as commandstats names it, e.g. "config|set") per node.
+std::map<std::string, std::int64_t> calls_per_node(const RedisCluster& rc, const std::string& command) {
+    std::map<std::string, std::int64_t> calls;
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) {
+        calls[node.name] = test::info_field(node.port, "commandstats", "cmdstat_" + command, "calls");
+    }
+    return calls;
+}
+
+void reset_stats(const RedisCluster& rc) {
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) (void)test::node_command(node.port, {"CONFIG", "RESETSTAT"});
+}
+
+TEST(RedisCluster, ConfigSetReachesEveryNodeAsTheServersTipsSay) {
+    RedisCluster rc(options_for(test::plain_port()));
+    ASSERT_EQ(rc.connection_pool->nodes.all_nodes().size(), 6u);
+    (void)rc.execute_command("PING");  // the server's command table is fetched by now
+    reset_stats(rc);
+    // request_policy:all_nodes, response_policy:all_succeeded. The value is
+    // the default, so the cluster stays as the other tests expect it.
+    EXPECT_EQ(rc.execute_command("CONFIG", "SET", "slowlog-max-len", "128"), Reply::simple_string("OK"));
+    for (const auto& [node, calls] : calls_per_node(rc, "config|set")) EXPECT_EQ(calls, 1) << node;
+    // A node that refuses makes the command fail with its error.
+    EXPECT_THROW((void)rc.execute_command("CONFIG", "SET", "no-such-parameter", "1"), ResponseError);
+}
+
+TEST(RedisCluster, ScriptExistsAsksEveryMasterOnceAndAndsTheAnswers) {
+    RedisCluster rc(options_for(test::plain_port()));
+    const auto masters = rc.connection_pool->get_nodes_by_server_type("master");
+    ASSERT_EQ(masters.size(), 3u);
+    // SCRIPT LOAD goes to every node: the script exists everywhere.
+    const std::string everywhere(rc.execute_command("SCRIPT", "LOAD", "return 'policies-everywhere'").str());
+    // One loaded on a single master only exists for the cluster on none.
+    const std::string on_one(test::node_command(masters.front().port, {"SCRIPT", "LOAD", "return 'policies-on-one'"}).str());
+    reset_stats(rc);
+    const auto exists = rc.execute_command("SCRIPT", "EXISTS", everywhere, on_one, "0000000000000000000000000000000000000000");
+    EXPECT_EQ(exists, Reply::array({Reply::integer(1), Reply::integer(0), Reply::integer(0)}));
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) {
+        EXPECT_EQ(test::info_field(node.port, "commandstats", "cmdstat_script|exists", "calls"), node.is_master() ? 1 : 0)
+            << node.name;
+    }
+    // The script loaded through the client is on the replicas too.
+    for (const auto& replica : rc.connection_pool->get_nodes_by_server_type("slave")) {
+        EXPECT_EQ(test::node_command(replica.port, {"SCRIPT", "EXISTS", everywhere}), Reply::array({Reply::integer(1)}))
+            << replica.name;
+    }
+}
+
 TEST(RedisCluster, CommandsOutsideTheBuiltInTableRouteByTheServersCommandTable) {
     RedisCluster rc(options_for(test::plain_port()));
     const std::string stream = "server-table:stream";
