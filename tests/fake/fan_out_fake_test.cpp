@@ -90,6 +90,24 @@ TEST(FanOutFake, APartThatFailsIsRetriedOnItsNodeOnly) {
     EXPECT_EQ(masters.dbsize_calls(2), 2);
 }
 
+TEST(FanOutFake, AMovedToAKeylessPartIsFollowedButNotRecordedAgainstItsSlot) {
+    // The part for node 1 is routed by slot 5461, which has nothing to do
+    // with DBSIZE: a MOVED for it must not move the slot in the client's map.
+    std::atomic<std::uint16_t> node2_port{0};
+    ThreeMasters masters([&](int node, int count) {
+        if (node == 1 && count == 1) {
+            return expect_any("-MOVED 5461 127.0.0.1:" + std::to_string(node2_port.load()) + "\r\n");
+        }
+        return expect_any(resp_integer(node + 1));
+    });
+    node2_port = masters.port(2);
+    RedisCluster rc(options_for(masters));
+    EXPECT_EQ(rc.dbsize(), 1 + 3 + 3);  // the part went where it was told
+    EXPECT_EQ(masters.dbsize_calls(1), 1);
+    EXPECT_EQ(masters.dbsize_calls(2), 2);
+    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(5461).port, masters.port(1));
+}
+
 TEST(FanOutFake, AnErrorReplyOfOnePartIsTheAnswer) {
     ThreeMasters masters([](int node, int) {
         if (node == 2) return expect_any("-ERR no DBSIZE here\r\n");
