@@ -8,8 +8,9 @@
 //
 // The whole-cluster commands of the built-in table (PING, DBSIZE, KEYS,
 // FLUSHALL, FLUSHDB, INFO, SCRIPT LOAD and FLUSH, FUNCTION LOAD, DELETE and
-// FLUSH) are the fallback for when the server's COMMAND table, whose tips
-// say the same for every command, cannot be had (see command_catalog.hpp).
+// FLUSH), with the policies Redis 7 gives them, are the fallback for when
+// the server's COMMAND table and its policy tips, which cover every
+// command, cannot be had (see command_catalog.hpp).
 
 #include <chrono>
 #include <cstddef>
