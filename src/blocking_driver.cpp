@@ -7,6 +7,7 @@
 
 #include "detail/classify.hpp"
 #include "detail/driver_attempt.hpp"
+#include "detail/fan_out.hpp"
 #include "detail/multiplexed_connection.hpp"
 #include "detail/random.hpp"
 #include "rediscluster/error_reply.hpp"
@@ -22,6 +23,12 @@ NodeInfo random_master(const ClusterConnectionPool& pool) {
     auto masters = pool.get_nodes_by_server_type("master");
     if (masters.empty()) return pool.nodes.random_node();
     return masters[std::uniform_int_distribution<std::size_t>(0, masters.size() - 1)(thread_random())];
+}
+
+// The slot a MOVED is recorded against: the keys' slot. A slot that only
+// picks a shard for a keyless part says nothing about where keys live.
+std::optional<std::uint16_t> recorded_slot(const CommandFacts& facts) {
+    return facts.slot_picks_shard ? std::nullopt : facts.slot;
 }
 
 std::string what_of(const std::exception_ptr& error) {
@@ -68,9 +75,12 @@ std::optional<CommandFailure> BlockingDriver::run(const Request& request, std::s
     const CommandFacts& facts = request.facts(index);
     const std::string_view packed = request.packed(index);
     Attempt attempt;
-    return drive(facts.slot, request.name(index), attempt, [&](const CommandAction& action, Attempt& current) {
-        return send_one(facts, packed, action, reply, current);
-    });
+    // A blocking command's own wait does not count against its budget.
+    const auto budget = extended_by(options_.command_timeout, facts.block_for);
+    return drive(recorded_slot(facts), request.name(index), budget, attempt,
+                 [&](const CommandAction& action, Attempt& current) {
+                     return send_one(facts, packed, action, reply, current);
+                 });
 }
 
 CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_view packed, const CommandAction& action,
@@ -82,14 +92,14 @@ CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_vie
     std::shared_ptr<MultiplexedConnection> shared;
     try {
         const bool shareable = multiplexer_ != nullptr && !facts.blocking && facts.slot && !action.node &&
-                               !(facts.read_only && options_.read_from_replicas);
+                               !facts.node && !(facts.read_only && options_.read_from_replicas);
         if (shareable) {
             shared = multiplexer_->connection_to(pool_, pool_.nodes.get_master_node_by_slot(*facts.slot));
             shared->execute(packed, reply);
             return judge_reply(reply, attempt, shared->node());
         }
-        if (action.node) {
-            connection = pool_.get_connection_by_node(make_node(action.node->host, action.node->port, "master"));
+        if (const HostPort* node = action.node ? action.node : facts.node ? &*facts.node : nullptr) {
+            connection = pool_.get_connection_by_node(make_node(node->host, node->port, "master"));
         } else if (facts.slot) {
             connection = pool_.get_connection_by_slot(*facts.slot, facts.read_only && options_.read_from_replicas);
         } else {
@@ -106,7 +116,13 @@ CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_vie
         } else {
             connection->send_packed_command(packed, 1);
         }
-        connection->read_reply(reply);
+        if (facts.block_for) {
+            // The server keeps the reply back for as long as the command
+            // said: socket_timeout counts from the end of that wait.
+            connection->read_reply(reply, extended_by(connection->options().socket_timeout, facts.block_for));
+        } else {
+            connection->read_reply(reply);
+        }
     } catch (const Error& error) {
         if (connection) {
             attempt.set_node(connection.node());
@@ -169,6 +185,7 @@ void BlockingDriver::refresh(RetryDecision::Refresh refresh) {
 const NodeInfo& BlockingDriver::target_node(const CommandFacts& facts, const CommandAction& action,
                                            const SlotTable& table, NodeInfo& storage) {
     if (action.node) return storage = make_node(action.node->host, action.node->port, "master");
+    if (facts.node) return storage = make_node(facts.node->host, facts.node->port, "master");
     if (!facts.slot) return storage = random_master(pool_);
     if (facts.read_only && options_.read_from_replicas) return storage = pool_.get_node_by_slot(*facts.slot, true);
     if (const NodeInfo* master = table.master(*facts.slot)) return *master;
@@ -226,8 +243,8 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
     state.commands.resize(count);
     const auto started = Clock::now();
     for (std::size_t i = 0; i < count; ++i) {
-        state.machines.emplace_back(request.facts(i).slot, request.name(i), options_.limits, options_.command_timeout,
-                                    started);
+        state.machines.emplace_back(recorded_slot(request.facts(i)), request.name(i), options_.limits,
+                                    options_.command_timeout, started);
         auto& command = state.commands[i];
         command.finished = false;
         command.attempt.reset();
@@ -375,74 +392,64 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
     }
 }
 
-// --- every master ---------------------------------------------------------------
+// --- every master, every node --------------------------------------------------
 
-std::optional<CommandFailure> BlockingDriver::run_on_all_masters(const Request& request, std::size_t index,
-                                                                 Reply& reply) {
-    const auto combine = request.facts(index).combine;
-    std::vector<Reply> replies;
-    std::vector<std::string> names;
-    Attempt attempt;
-    try {
-        for (const auto& master : pool_.get_nodes_by_server_type("master")) {
-            attempt.set_node(master);
-            auto connection = pool_.get_connection_by_node(master);
-            connection->send_packed_command(request.packed(index), 1);
-            replies.emplace_back();
-            connection->read_reply(replies.back());
-            if (replies.back().is_error()) {
-                reply = std::move(replies.back());
-                return CommandFailure{.kind = CommandFailure::Kind::ErrorReply, .host = master.host};
-            }
-            names.push_back(master.name);
-        }
-    } catch (const Error&) {
-        return CommandFailure{.kind = CommandFailure::Kind::Raised, .cause = std::current_exception()};
-    }
-    if (replies.empty()) {
+std::optional<CommandFailure> BlockingDriver::run_fanned_out(const Request& request, std::size_t index, Reply& reply) {
+    const CommandFacts& facts = request.facts(index);
+    const auto table = pool_.nodes.slots();
+    const auto parts = plan_fan_out(facts, *table);
+    if (parts.empty()) {
         return CommandFailure{.kind = CommandFailure::Kind::Raised,
                               .cause = std::make_exception_ptr(
                                   RedisClusterException("no master is known: the cluster was not discovered"))};
     }
-    using Combine = CommandRoute::Combine;
-    switch (combine) {
-        case Combine::Sum: {
-            std::int64_t total = 0;
-            for (const auto& one : replies) {
-                if (one.type() != ReplyType::Integer) {
-                    return CommandFailure{.kind = CommandFailure::Kind::Raised,
-                                          .cause = std::make_exception_ptr(ProtocolError(
-                                              std::string(request.name(index)) + ": a master answered " +
-                                              one.to_debug_string() + " where an integer was expected"))};
-                }
-                total += one.integer();
-            }
-            reply = Reply::integer(total);
-            return std::nullopt;
-        }
-        case Combine::Concat: {
-            std::vector<Reply> all;
-            for (auto& one : replies) {
-                if (!one.is_aggregate()) continue;
-                for (const auto& element : one.elements()) all.push_back(element);
-            }
-            reply = Reply::array(std::move(all));
-            return std::nullopt;
-        }
-        case Combine::PerNode: {
-            std::vector<Reply> map;
-            for (std::size_t i = 0; i < replies.size(); ++i) {
-                map.push_back(Reply::bulk_string(names[i]));
-                map.push_back(std::move(replies[i]));
-            }
-            reply = Reply::map(std::move(map));
-            return std::nullopt;
-        }
-        case Combine::AllOk:
-        case Combine::First:
-        case Combine::None: break;
+    // One copy of the command per part, each run by its own machine.
+    Request copies;
+    std::vector<std::string> names;
+    names.reserve(parts.size());
+    for (const auto& part : parts) {
+        copies.add_encoded(request.packed(index), request.name(index), part.facts);
+        names.push_back(part.node_name);
     }
-    reply = std::move(replies.front());
+    std::vector<Reply> replies(parts.size());
+    std::vector<std::optional<CommandFailure>> failures;
+    BatchScratch scratch;
+    run_all(copies, replies, failures, scratch);
+
+    // A part that failed outright fails the command, unless one success is
+    // all the command needs; then it counts as an error reply.
+    const bool one_is_enough = facts.response == ResponsePolicy::OneSucceeded;
+    std::optional<std::size_t> first_failure;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (!failures[i]) continue;
+        if (!first_failure) first_failure = i;
+        if (!one_is_enough) {
+            reply = std::move(replies[i]);
+            return failures[i];
+        }
+    }
+    if (one_is_enough && first_failure) {
+        bool any_success = false;
+        for (std::size_t i = 0; i < parts.size(); ++i) any_success = any_success || (!failures[i] && !replies[i].is_error());
+        if (!any_success) {
+            reply = std::move(replies[*first_failure]);
+            return failures[*first_failure];
+        }
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (failures[i]) replies[i] = as_error_reply(*failures[i], replies[i]);
+        }
+    }
+    auto combined = combine_replies(facts.response, replies, names);
+    reply = std::move(combined.reply);
+    if (combined.error_part) {
+        const auto& name = names[*combined.error_part];
+        return CommandFailure{.kind = CommandFailure::Kind::ErrorReply, .host = name.substr(0, name.rfind(':'))};
+    }
+    if (!combined.mismatch.empty()) {
+        return CommandFailure{.kind = CommandFailure::Kind::Raised,
+                              .cause = std::make_exception_ptr(
+                                  ProtocolError(std::string(request.name(index)) + ": " + combined.mismatch))};
+    }
     return std::nullopt;
 }
 

@@ -105,7 +105,7 @@ std::optional<CommandEvent> BlockingDriver::judge_watch(const std::vector<Reply>
 std::optional<CommandFailure> BlockingDriver::watch(PinnedTransaction& tx, Reply& reply) {
     Attempt attempt;
     std::vector<Reply> replies;
-    return drive(tx.slot, "WATCH", attempt, [&](const CommandAction& action, Attempt& current) -> CommandEvent {
+    return drive(tx.slot, "WATCH", options_.command_timeout, attempt, [&](const CommandAction& action, Attempt& current) -> CommandEvent {
         bool watched_now = false;
         if (auto failed = exchange(tx, action, current, {}, 0, replies, watched_now)) return *failed;
         if (auto failed = judge_watch(replies, watched_now, current, tx.connection.node())) return *failed;
@@ -118,7 +118,7 @@ std::optional<CommandFailure> BlockingDriver::run_pinned(PinnedTransaction& tx, 
                                                          std::size_t index, Reply& reply) {
     Attempt attempt;
     std::vector<Reply> replies;
-    return drive(tx.slot, request.name(index), attempt, [&](const CommandAction& action, Attempt& current) {
+    return drive(tx.slot, request.name(index), options_.command_timeout, attempt, [&](const CommandAction& action, Attempt& current) {
         bool watched_now = false;
         if (auto failed = exchange(tx, action, current, request.packed(index), 1, replies, watched_now)) return *failed;
         if (auto failed = judge_watch(replies, watched_now, current, tx.connection.node())) return *failed;
@@ -136,7 +136,7 @@ std::optional<CommandFailure> BlockingDriver::exec(PinnedTransaction& tx, const 
     payload.append(kExec);
     Attempt attempt;
     std::vector<Reply> replies;
-    auto failure = drive(tx.slot, "EXEC", attempt, [&](const CommandAction& action, Attempt& current) -> CommandEvent {
+    auto failure = drive(tx.slot, "EXEC", options_.command_timeout, attempt, [&](const CommandAction& action, Attempt& current) -> CommandEvent {
         bool watched_now = false;
         if (auto failed = exchange(tx, action, current, payload, queued.size() + 2, replies, watched_now)) return *failed;
         if (tx.watch_lost) {

@@ -133,7 +133,10 @@ std::optional<CommandFailure> ClientCore::run_maybe_split(std::span<const std::s
 }
 
 std::optional<CommandFailure> ClientCore::run_request(const Request& request, Reply& reply) {
-    if (request.facts(0).target == CommandRoute::Target::AllMasters) return driver_.run_on_all_masters(request, 0, reply);
+    const auto target = request.facts(0).target;
+    if (target == CommandRoute::Target::AllMasters || target == CommandRoute::Target::AllNodes) {
+        return driver_.run_fanned_out(request, 0, reply);
+    }
     return driver_.run(request, 0, reply);
 }
 

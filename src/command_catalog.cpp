@@ -36,15 +36,44 @@ std::shared_ptr<const CommandTable> CommandCatalog::server_commands() {
     return server_commands_;
 }
 
+namespace {
+
+// The target of a command without keys, by its request policy tip.
+CommandRoute::Target target_of(RequestPolicy policy) {
+    switch (policy) {
+        case RequestPolicy::AllShards: return CommandRoute::Target::AllMasters;
+        case RequestPolicy::AllNodes: return CommandRoute::Target::AllNodes;
+        case RequestPolicy::Default:
+        case RequestPolicy::MultiShard:  // has keys: routed by them, never here
+        case RequestPolicy::Special: break;
+    }
+    return CommandRoute::Target::Random;
+}
+
+}  // namespace
+
 CommandFacts CommandCatalog::analyse(std::span<const std::string_view> args) {
     auto route = route_command(args);
     KeyNames keys;
     for (const auto index : route.keys) keys.push_back(args[index]);
     Reply moved_keys;  // owns the keys COMMAND GETKEYS returned
-    if (!route.known) {
+    // Commands without keys (by the built-in table) go where the server's
+    // tips say: every master, every node, or one node. Commands with keys
+    // keep their slot (request_policy:multi_shard is not followed: MGET
+    // and the like must share a slot), refused commands stay refused, and
+    // blocking commands stay on one node (WAIT's all_shards would wait for
+    // other connections' writes on every master).
+    const bool keyless = route.target == CommandRoute::Target::AllMasters ||
+                         route.target == CommandRoute::Target::AllNodes ||
+                         route.target == CommandRoute::Target::Random;
+    if (!route.known || (keyless && !route.blocking)) {
         const auto table = server_commands();
         const auto* spec = table ? table->find(args[0], args.size() > 1 ? args[1] : std::string_view()) : nullptr;
-        if (spec != nullptr) {
+        if (spec != nullptr && spec->has_tips && keyless && !route.blocking) {
+            route.target = target_of(spec->request_policy);
+            route.response = spec->response_policy;
+        }
+        if (spec != nullptr && !route.known) {
             route.read_only = spec->read_only;
             if (spec->movable_keys) {
                 std::vector<std::string_view> getkeys{"COMMAND", "GETKEYS"};
@@ -69,9 +98,10 @@ CommandFacts CommandCatalog::analyse(std::span<const std::string_view> args) {
                                     route.reason);
     }
     CommandFacts facts{.target = route.target,
-                       .combine = route.combine,
+                       .response = route.response,
                        .read_only = route.read_only,
-                       .blocking = route.blocking};
+                       .blocking = route.blocking,
+                       .block_for = route.block_for};
     if (route.target == CommandRoute::Target::Slot) {
         const auto slot = key_slot(keys.front());
         for (const auto key : keys) {

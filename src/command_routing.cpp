@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -12,7 +13,6 @@ namespace rediscluster::detail {
 namespace {
 
 using Target = CommandRoute::Target;
-using Combine = CommandRoute::Combine;
 
 // Key positions of commands whose keys sit at fixed places:
 // first key, last key (negative counts from the end), step.
@@ -187,10 +187,10 @@ const CommandEntry* find_command(std::string_view name) noexcept {
     return &*found;
 }
 
-CommandRoute all_masters(Combine combine) {
+CommandRoute to_every(Target target, ResponsePolicy response) {
     CommandRoute route;
-    route.target = Target::AllMasters;
-    route.combine = combine;
+    route.target = target;
+    route.response = response;
     return route;
 }
 
@@ -268,16 +268,17 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
     const std::string_view sub = args.size() > 1 ? args[1] : std::string_view();
     const auto sub_is = [&](std::string_view wanted) { return equal_ignoring_case(sub, wanted); };
 
-    // Whole-cluster commands.
-    if (name == "PING" && args.size() == 1) return all_masters(Combine::AllOk);
-    if (name == "DBSIZE") return all_masters(Combine::Sum);
-    if (name == "KEYS") return all_masters(Combine::Concat);
-    if (name == "FLUSHALL" || name == "FLUSHDB") return all_masters(Combine::AllOk);
-    if (name == "INFO") return all_masters(Combine::PerNode);
-    if (name == "SCRIPT" && sub_is("LOAD")) return all_masters(Combine::First);
-    if (name == "SCRIPT" && sub_is("FLUSH")) return all_masters(Combine::AllOk);
+    // Whole-cluster commands, with the policies Redis 7 gives them.
+    if (name == "PING" && args.size() == 1) return to_every(Target::AllMasters, ResponsePolicy::AllSucceeded);
+    if (name == "DBSIZE") return to_every(Target::AllMasters, ResponsePolicy::AggSum);
+    if (name == "KEYS") return to_every(Target::AllMasters, ResponsePolicy::Default);
+    if (name == "FLUSHALL" || name == "FLUSHDB") return to_every(Target::AllMasters, ResponsePolicy::AllSucceeded);
+    if (name == "INFO") return to_every(Target::AllMasters, ResponsePolicy::Special);
+    if (name == "SCRIPT" && (sub_is("LOAD") || sub_is("FLUSH"))) {
+        return to_every(Target::AllNodes, ResponsePolicy::AllSucceeded);
+    }
     if (name == "FUNCTION" && (sub_is("LOAD") || sub_is("DELETE") || sub_is("FLUSH"))) {
-        return all_masters(Combine::First);
+        return to_every(Target::AllMasters, ResponsePolicy::AllSucceeded);
     }
 
     // Commands a cluster client cannot run for the caller.
@@ -332,23 +333,94 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
 
 }  // namespace
 
-bool command_blocks(std::span<const std::string_view> args) noexcept {
-    if (args.empty() || args[0].empty()) return false;
-    // Every blocking command starts with B, W or X: most commands are
-    // settled by their first letter.
+namespace {
+
+// Where a blocking command keeps its timeout, and in what unit.
+struct TimeoutArgument {
+    std::size_t index = 0;  // past the end when the argument is missing
+    bool in_seconds = false;
+};
+
+// The timeout argument of a command that blocks; unset for one that does
+// not. Cheap: most commands are settled by their first letter.
+std::optional<TimeoutArgument> timeout_argument(std::span<const std::string_view> args) noexcept {
+    if (args.empty() || args[0].empty()) return std::nullopt;
     const char first = ascii_upper(args[0][0]);
-    if (first != 'B' && first != 'W' && first != 'X') return false;
-    static constexpr std::array<std::string_view, 10> kBlocking = {
-        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"};
-    for (const auto name : kBlocking) {
-        if (equal_ignoring_case(args[0], name)) return true;
+    if (first != 'B' && first != 'W' && first != 'X') return std::nullopt;
+    const auto name_is = [&](std::string_view name) { return equal_ignoring_case(args[0], name); };
+    const auto last = args.size() > 1 ? args.size() - 1 : args.size();
+    if (name_is("BLPOP") || name_is("BRPOP") || name_is("BRPOPLPUSH") || name_is("BLMOVE") || name_is("BZPOPMIN") ||
+        name_is("BZPOPMAX")) {
+        return TimeoutArgument{last, true};
     }
-    if (equal_ignoring_case(args[0], "XREAD") || equal_ignoring_case(args[0], "XREADGROUP")) {
-        for (const auto arg : args.subspan(1)) {
-            if (equal_ignoring_case(arg, "BLOCK")) return true;
+    if (name_is("BLMPOP") || name_is("BZMPOP")) return TimeoutArgument{1, true};
+    if (name_is("WAIT")) return TimeoutArgument{2, false};
+    if (name_is("WAITAOF")) return TimeoutArgument{3, false};
+    if (name_is("XREAD") || name_is("XREADGROUP")) {
+        // Options come before STREAMS; what follows it are keys and IDs,
+        // any of which may be spelled "BLOCK".
+        std::size_t i = name_is("XREADGROUP") && args.size() > 1 && equal_ignoring_case(args[1], "GROUP") ? 4U : 1U;
+        while (i < args.size() && !equal_ignoring_case(args[i], "STREAMS")) {
+            if (equal_ignoring_case(args[i], "BLOCK")) return TimeoutArgument{i + 1, false};
+            i += equal_ignoring_case(args[i], "COUNT") ? 2U : 1U;
         }
     }
-    return false;
+    return std::nullopt;
+}
+
+[[noreturn]] void bad_timeout(std::string_view name, std::string_view text, std::string_view problem) {
+    throw DataError(std::string(name) + ": the timeout " + std::string(problem) + ", got '" + std::string(text) + "'");
+}
+
+// Far beyond any wait anyone means, and far from overflowing when added to
+// a socket timeout (about 30 years).
+constexpr std::int64_t kLongestBlockMs = std::int64_t{1} << 50;
+
+BlockTime parse_block_time(std::string_view name, std::string_view text, bool in_seconds) {
+    const auto* end = text.data() + text.size();
+    std::int64_t ms = 0;
+    if (in_seconds) {
+        // A decimal number of seconds ("0.5"), as the server reads it.
+        double seconds = 0;
+        const auto result = std::from_chars(text.data(), end, seconds, std::chars_format::general);
+        if (text.empty() || result.ec != std::errc{} || result.ptr != end || !std::isfinite(seconds)) {
+            bad_timeout(name, text, "must be a number of seconds");
+        }
+        if (seconds < 0) bad_timeout(name, text, "must not be negative");
+        const double rounded = std::ceil(seconds * 1000.0);  // a wait of 0.0001 s is not forever
+        if (rounded > static_cast<double>(kLongestBlockMs)) bad_timeout(name, text, "is out of range");
+        ms = static_cast<std::int64_t>(rounded);
+    } else {
+        const auto result = std::from_chars(text.data(), end, ms);
+        if (result.ec == std::errc::result_out_of_range) bad_timeout(name, text, "is out of range");
+        if (text.empty() || result.ec != std::errc{} || result.ptr != end) {
+            bad_timeout(name, text, "must be a whole number of milliseconds");
+        }
+        if (ms < 0) bad_timeout(name, text, "must not be negative");
+        if (ms > kLongestBlockMs) bad_timeout(name, text, "is out of range");
+    }
+    return BlockTime{std::chrono::milliseconds(ms)};
+}
+
+}  // namespace
+
+bool command_blocks(std::span<const std::string_view> args) noexcept { return timeout_argument(args).has_value(); }
+
+std::optional<BlockTime> command_block_time(std::span<const std::string_view> args) {
+    const auto argument = timeout_argument(args);
+    if (!argument) return std::nullopt;
+    if (argument->index == 0 || argument->index >= args.size()) {
+        throw DataError(std::string(args[0]) + ": the timeout is missing");
+    }
+    return parse_block_time(args[0], args[argument->index], argument->in_seconds);
+}
+
+std::optional<std::chrono::milliseconds> extended_by(std::optional<std::chrono::milliseconds> limit,
+                                                     const std::optional<BlockTime>& block) noexcept {
+    if (!block) return limit;
+    if (!limit || block->forever()) return std::nullopt;
+    if (*limit > std::chrono::milliseconds::max() - block->time) return std::chrono::milliseconds::max();
+    return *limit + block->time;
 }
 
 bool command_is_read_only(std::string_view name) noexcept {
@@ -380,7 +452,8 @@ CommandRoute route_by_table(std::span<const std::string_view> args) {
 CommandRoute route_command(std::span<const std::string_view> args) {
     if (args.empty()) throw DataError("Unable to determine command to use: the command is empty");
     auto route = route_by_table(args);
-    route.blocking = command_blocks(args);
+    route.block_for = command_block_time(args);
+    route.blocking = route.block_for.has_value();
     return route;
 }
 

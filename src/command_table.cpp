@@ -44,6 +44,16 @@ void CommandTable::add(const Reply& entry, std::size_t index) {
         if (flag.str() == "readonly") spec.read_only = true;
         if (flag.str() == "movablekeys") spec.movable_keys = true;
     }
+    // Redis 7 lists tips in field 8: "request_policy:all_shards" and such.
+    if (entry.size() > 7 && entry[7].is_aggregate()) {
+        spec.has_tips = true;
+        for (const auto& tip : entry[7].elements()) {
+            if (!tip.is_string()) continue;
+            const auto parsed = parse_policy_tip(tip.str());
+            if (parsed.request) spec.request_policy = *parsed.request;
+            if (parsed.response) spec.response_policy = *parsed.response;
+        }
+    }
     specs_[to_lower(entry[0].str())] = spec;
     // Redis 7 lists a container's subcommands ("config|get") in field 10.
     if (entry.size() > 9 && entry[9].is_aggregate()) {

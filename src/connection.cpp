@@ -177,6 +177,16 @@ void Connection::read_reply(Reply& out) {
     finish_reply(out);
 }
 
+void Connection::read_reply(Reply& out, std::optional<std::chrono::milliseconds> timeout) {
+    if (!transport_ || timeout == options_.socket_timeout) {
+        read_reply(out);
+        return;
+    }
+    detail::set_io_timeout(transport_->fd(), timeout);
+    read_reply(out);  // a failure closes the connection, timeout and all
+    detail::set_io_timeout(transport_->fd(), options_.socket_timeout);
+}
+
 bool Connection::read_buffered_reply(Reply& out) {
     if (!transport_) return false;
     try {

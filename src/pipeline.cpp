@@ -20,6 +20,10 @@ Pipeline& Pipeline::add(std::span<const std::string_view> args) {
         throw RedisClusterException("Command: " + std::string(args[0]) +
                                     " cannot be pipelined: it runs on every master; run it on the client");
     }
+    if (facts.target == detail::CommandRoute::Target::AllNodes) {
+        throw RedisClusterException("Command: " + std::string(args[0]) +
+                                    " cannot be pipelined: it runs on every node; run it on the client");
+    }
     state_->request.add(args, facts);
     return *this;
 }

@@ -51,7 +51,7 @@ Transaction& Transaction::watch_keys(std::span<const std::string_view> keys) {
 Transaction& Transaction::queue(std::span<const std::string_view> args) {
     auto& state = *state_;
     state.check_open();
-    state.queued.add(args, state.analyse(args, "queued in a transaction"));
+    state.queued.add(args, state.analyse(args, false));
     return *this;
 }
 
@@ -64,7 +64,7 @@ Reply Transaction::Now::run(std::span<const std::string_view> args) {
     auto& state = *state_;
     state.check_open();
     detail::ThreadRequest lease;
-    lease.get().add(args, state.analyse(args, "run in a transaction"));
+    lease.get().add(args, state.analyse(args, true));
     Reply reply;
     if (const auto failure = state.core->driver().run_pinned(state.pinned, lease.get(), 0, reply)) {
         detail::raise(*failure, reply);

@@ -116,10 +116,33 @@ struct RedisClusterOptions {
 /// positions come from a built-in table; for a command it does not know,
 /// from the server's COMMAND table (fetched once), with COMMAND GETKEYS for
 /// commands whose keys move (e.g. GEORADIUS ... STORE);
-/// commands without keys go to a random master; PING, DBSIZE, KEYS,
-/// FLUSHALL, FLUSHDB, INFO and SCRIPT LOAD go to every master and their
-/// replies are combined; SELECT, MULTI, SUBSCRIBE and the like are refused
-/// with RedisClusterException.
+/// a command without keys goes where the request policy tip of the
+/// server's COMMAND table (Redis 7) says: to every master
+/// (request_policy:all_shards: PING, DBSIZE, KEYS, FLUSHALL, INFO, SCRIPT
+/// EXISTS, FUNCTION LOAD...), to every node, replicas included
+/// (all_nodes: CONFIG SET, SCRIPT LOAD, SCRIPT FLUSH...), or else to a
+/// random master. The replies of every node are combined by the command's
+/// response policy: the first error or the first reply (all_succeeded),
+/// the first success (one_succeeded), integers summed, least or greatest
+/// (agg_sum, agg_min, agg_max), flags ANDed or ORed element by element
+/// (agg_logical_and, agg_logical_or: SCRIPT EXISTS), a map from node name
+/// to reply (special: INFO, MEMORY STATS), and otherwise arrays
+/// concatenated (KEYS). Each node's part is retried on its own (on its
+/// shard's master after a failover) like any command, so a part that
+/// failed on one node is not sent to the others again. When the server's
+/// table cannot be had, or has no tips (before Redis 7), a built-in table
+/// says the same for PING, DBSIZE, KEYS, FLUSHALL, FLUSHDB, INFO, SCRIPT
+/// LOAD and FLUSH, and FUNCTION LOAD, DELETE and FLUSH. Commands with keys
+/// go by their keys (MGET, DEL... must share a slot), and a blocking command
+/// (WAIT included) runs on one node. SELECT, MULTI, SUBSCRIBE and the like
+/// are refused with RedisClusterException.
+///
+/// Blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+/// BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT and WAITAOF
+/// wait for their reply as long as their own timeout argument says plus
+/// socket_timeout, and neither that wait nor command_timeout cuts them
+/// short; a timeout of 0 waits without a deadline. A timeout argument that
+/// is not a valid number is refused with DataError before anything is sent.
 ///
 /// Failures: MOVED updates the slot map at once (a whole shard when a
 /// replica took over); a MOVED to a replica or an unknown node refreshes
@@ -181,7 +204,7 @@ public:
     /// What still allocates: commands that are not routed by the built-in
     /// table (the first time the server's COMMAND table is fetched; COMMAND
     /// GETKEYS for commands with movable keys), commands sent to every
-    /// master (PING, DBSIZE, KEYS...), commands without keys (a list of the
+    /// master or node (PING, DBSIZE, KEYS, CONFIG SET...), commands without keys (a list of the
     /// masters to pick from), more than 8 keys, a range of arguments that
     /// are not std::string_view in contiguous storage, and the failure paths
     /// (redirects, retries, error messages).

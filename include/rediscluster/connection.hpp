@@ -177,6 +177,12 @@ public:
     /// Reads the next reply as it is, error replies included (as values of
     /// type Error), into `out`, reusing its storage.
     void read_reply(Reply& out);
+    /// read_reply() with `timeout` in place of socket_timeout for this one
+    /// reply (nullopt: no limit), for a command that blocks on the server
+    /// for a time of its own (BLPOP key 30). The limit applies to each wait
+    /// for bytes, as socket_timeout does; socket_timeout is back in force
+    /// for what follows.
+    void read_reply(Reply& out, std::optional<std::chrono::milliseconds> timeout);
     /// read_reply() if a whole reply has already arrived; false (without
     /// waiting) when not.
     bool read_buffered_reply(Reply& out);

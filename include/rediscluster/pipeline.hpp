@@ -53,8 +53,9 @@ public:
     /// Queues any command. Nothing is sent before execute(). Refused at
     /// once, naming the command: a command that blocks its connection
     /// (BLPOP, XREAD BLOCK, WAIT...), one a cluster client refuses (SELECT,
-    /// MULTI, SUBSCRIBE...), one that runs on every master (PING, DBSIZE,
-    /// KEYS...: run it on the client), and keys in different slots
+    /// MULTI, SUBSCRIBE...), one that runs on every master or node (PING,
+    /// DBSIZE, KEYS, CONFIG SET...: run it on the client), and keys in
+    /// different slots
     /// (ClusterCrossSlotError).
     template <CommandArgument... Args>
     Pipeline& execute_command(const Args&... args) {

@@ -7,11 +7,12 @@
 //   action = machine.resume(Start);
 //   while (action is not Done or Fail) action = machine.resume(perform(action));
 //
-// run() drives one command; run_all() drives a batch (a pipeline), each
-// command by its own machine: the commands to send are grouped by node,
-// written to every node before any reply is read, and a command that
-// fails is sent again on its own by its machine, with the same budget and
-// rules as a single command.
+// run() drives one command; run_all() drives a batch (a pipeline, or the
+// parts of a command sent to every master or node), each command by its
+// own machine: the commands to send are grouped by node, written to every
+// node before any reply is read, and a command that fails is sent again on
+// its own by its machine, with the same budget and rules as a single
+// command.
 //
 // Failures come back as values (CommandFailure); the public edge turns
 // them into exceptions with raise().
@@ -120,9 +121,13 @@ public:
     void run_all(const Request& request, std::span<Reply> replies, std::vector<std::optional<CommandFailure>>& failures,
                  BatchScratch& scratch);
 
-    /// Runs command `index` (an AllMasters one) on every master and
-    /// combines the replies by its facts. Not retried.
-    std::optional<CommandFailure> run_on_all_masters(const Request& request, std::size_t index, Reply& reply);
+    /// Runs command `index` (an AllMasters or AllNodes one) on every
+    /// master or every node, as parts that run_all() drives each by its own
+    /// machine (see fan_out.hpp): a part that fails is retried on its own
+    /// shard or node, with the command's budget. The replies are combined
+    /// by the command's response policy into `reply`. A part that failed
+    /// fails the command (but for OneSucceeded, while another succeeded).
+    std::optional<CommandFailure> run_fanned_out(const Request& request, std::size_t index, Reply& reply);
 
     // --- transactions (blocking_transaction.cpp) ---------------------------
     // Each call is one exchange, with its own machine: a redirect, a
@@ -163,8 +168,8 @@ private:
 
     // The loop over one command's machine (driver_attempt.hpp).
     template <class Send>
-    std::optional<CommandFailure> drive(std::optional<std::uint16_t> slot, std::string_view name, Attempt& attempt,
-                                        Send&& send);
+    std::optional<CommandFailure> drive(std::optional<std::uint16_t> slot, std::string_view name,
+                                        std::optional<std::chrono::milliseconds> budget, Attempt& attempt, Send&& send);
     CommandEvent send_one(const CommandFacts& facts, std::string_view packed, const CommandAction& action, Reply& reply,
                           Attempt& attempt);
     // The event for a reply from `node`: Replied, or Failed for a cluster

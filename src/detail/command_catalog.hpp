@@ -3,8 +3,11 @@
 // What a command is, for routing: the built-in table first, then the
 // server's own COMMAND table (fetched once, and again at most every 5 s
 // while it cannot be had) for commands the built-in table does not know,
-// with COMMAND GETKEYS for commands whose keys move. Turns the arguments of
-// a command into the facts a Request keeps.
+// with COMMAND GETKEYS for commands whose keys move. Commands without keys
+// go where that table's request policy tips say (every master, every node,
+// one node) and combine by its response policy; without the table, or
+// without tips (before Redis 7), the built-in table's whole-cluster list
+// decides. Turns the arguments of a command into the facts a Request keeps.
 
 #include <chrono>
 #include <functional>

@@ -1,12 +1,15 @@
 #pragma once
 
 // The server's own command table (the reply of COMMAND), for commands the
-// built-in routing table does not know: module commands, newer commands.
+// built-in routing table does not know (module commands, newer commands),
+// and for every command's request and response policy tips (Redis 7).
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "detail/command_policy.hpp"
 
 namespace rediscluster {
 class Reply;
@@ -21,12 +24,19 @@ struct CommandSpec {
     int step = 0;
     bool read_only = false;
     bool movable_keys = false;  // only COMMAND GETKEYS can tell
+    /// The entry lists tips (Redis 7 and later); without them (Redis 6)
+    /// the policies below say nothing and the built-in table decides.
+    bool has_tips = false;
+    RequestPolicy request_policy = RequestPolicy::Default;
+    ResponsePolicy response_policy = ResponsePolicy::Default;
 };
 
 class CommandTable {
 public:
     /// Reads a COMMAND reply: one entry per command, [name, arity, flags,
-    /// first key, last key, step, ...] with subcommands in the tenth field.
+    /// first key, last key, step, ACL categories, tips, key specs,
+    /// subcommands] (Redis 7; Redis 6 stops after the categories), with
+    /// subcommands as entries of their own.
     /// Throws ProtocolError naming the entry when the shape is wrong.
     static CommandTable parse(const Reply& reply);
 

@@ -62,11 +62,13 @@ struct Attempt {
 };
 
 // Carries out the actions of one command's machine until it is done:
-// `send(action, attempt)` makes one attempt and returns its event.
+// `send(action, attempt)` makes one attempt and returns its event. `slot`
+// is the one a MOVED is recorded for (none for a command without keys).
 template <class Send>
 std::optional<CommandFailure> BlockingDriver::drive(std::optional<std::uint16_t> slot, std::string_view name,
-                                                    Attempt& attempt, Send&& send) {
-    CommandMachine machine(slot, name, options_.limits, options_.command_timeout, Clock::now());
+                                                    std::optional<std::chrono::milliseconds> budget, Attempt& attempt,
+                                                    Send&& send) {
+    CommandMachine machine(slot, name, options_.limits, budget, Clock::now());
     auto action = machine.resume({.kind = CommandEvent::Kind::Start});
     for (;;) {
         switch (action.kind) {

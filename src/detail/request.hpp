@@ -19,21 +19,35 @@
 
 #include "detail/command_routing.hpp"
 #include "detail/small_vector.hpp"
+#include "rediscluster/nodes.hpp"
 
 namespace rediscluster::detail {
 
 /// What is known about a command before it is sent.
 struct CommandFacts {
-    /// Slot, AllMasters or Random; a Blocked command never gets this far.
+    /// Slot, AllMasters, AllNodes or Random; a Blocked command never gets
+    /// this far.
     CommandRoute::Target target = CommandRoute::Target::Random;
-    /// How the replies of AllMasters combine.
-    CommandRoute::Combine combine = CommandRoute::Combine::None;
+    /// How the replies of AllMasters and AllNodes combine.
+    ResponsePolicy response = ResponsePolicy::Default;
     /// The keys' slot (Target::Slot).
     std::optional<std::uint16_t> slot = std::nullopt;
+    /// The slot only picks a shard: a part of a command sent to every
+    /// master, which has no key. A MOVED is then followed, never recorded
+    /// against the slot.
+    bool slot_picks_shard = false;
+    /// This exact node and no other (a part of a command sent to every
+    /// node, replicas included); unset: by the slot, or any master.
+    std::optional<HostPort> node = std::nullopt;
     /// Only reads: a replica may serve it.
     bool read_only = false;
     /// Blocks its connection on the server (BLPOP...).
     bool blocking = false;
+    /// Blocking commands: how long the server may keep the reply back (the
+    /// command's own timeout). Its read and its budget are lengthened by
+    /// as much, so that neither socket_timeout nor command_timeout cuts a
+    /// wait the caller asked for.
+    std::optional<BlockTime> block_for = std::nullopt;
 };
 
 class Request {

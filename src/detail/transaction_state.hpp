@@ -32,13 +32,19 @@ struct Transaction::State {
                                    "RedisCluster::transaction()");
         }
     }
-    // The facts of a command for this transaction: its keys must be in the
-    // transaction's slot.
-    detail::CommandFacts analyse(std::span<const std::string_view> args, std::string_view use) const {
+    // The facts of a command for this transaction (`at_once`: for now(),
+    // else queued): its keys must be in the transaction's slot.
+    detail::CommandFacts analyse(std::span<const std::string_view> args, bool at_once) const {
+        const std::string use = at_once ? "run at once in a transaction" : "queued in a transaction";
         auto facts = core->catalog().analyse(args);
-        if (facts.target == detail::CommandRoute::Target::AllMasters) {
-            throw RedisClusterException("Command: " + std::string(args[0]) + " cannot be " + std::string(use) +
-                                        ": it runs on every master; run it on the client");
+        if (facts.target == detail::CommandRoute::Target::AllMasters ||
+            facts.target == detail::CommandRoute::Target::AllNodes) {
+            throw RedisClusterException("Command: " + std::string(args[0]) + " cannot be " + use +
+                                        ": it runs on several nodes; run it on the client");
+        }
+        if (facts.blocking && at_once) {
+            throw RedisClusterException("Command: " + std::string(args[0]) + " cannot be " + use +
+                                        ": it would block the transaction's connection");
         }
         if (facts.slot && *facts.slot != pinned.slot) {
             throw ClusterCrossSlotError(std::string(args[0]) + ": its keys are in slot " + std::to_string(*facts.slot) +

@@ -110,6 +110,54 @@ TEST(RedisCluster, WholeClusterCommandsCombineEveryMaster) {
     EXPECT_EQ(info.size(), 6u);  // 3 masters, name and text each
 }
 
+// Calls of `command` (as commandstats names it, e.g. "config|set") per node.
+std::map<std::string, std::int64_t> calls_per_node(const RedisCluster& rc, const std::string& command) {
+    std::map<std::string, std::int64_t> calls;
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) {
+        calls[node.name] = test::info_field(node.port, "commandstats", "cmdstat_" + command, "calls");
+    }
+    return calls;
+}
+
+void reset_stats(const RedisCluster& rc) {
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) (void)test::node_command(node.port, {"CONFIG", "RESETSTAT"});
+}
+
+TEST(RedisCluster, ConfigSetReachesEveryNodeAsTheServersTipsSay) {
+    RedisCluster rc(options_for(test::plain_port()));
+    ASSERT_EQ(rc.connection_pool->nodes.all_nodes().size(), 6u);
+    (void)rc.execute_command("PING");  // the server's command table is fetched by now
+    reset_stats(rc);
+    // request_policy:all_nodes, response_policy:all_succeeded. The value is
+    // the default, so the cluster stays as the other tests expect it.
+    EXPECT_EQ(rc.execute_command("CONFIG", "SET", "slowlog-max-len", "128"), Reply::simple_string("OK"));
+    for (const auto& [node, calls] : calls_per_node(rc, "config|set")) EXPECT_EQ(calls, 1) << node;
+    // A node that refuses makes the command fail with its error.
+    EXPECT_THROW((void)rc.execute_command("CONFIG", "SET", "no-such-parameter", "1"), ResponseError);
+}
+
+TEST(RedisCluster, ScriptExistsAsksEveryMasterOnceAndAndsTheAnswers) {
+    RedisCluster rc(options_for(test::plain_port()));
+    const auto masters = rc.connection_pool->get_nodes_by_server_type("master");
+    ASSERT_EQ(masters.size(), 3u);
+    // SCRIPT LOAD goes to every node: the script exists everywhere.
+    const std::string everywhere(rc.execute_command("SCRIPT", "LOAD", "return 'policies-everywhere'").str());
+    // One loaded on a single master only exists for the cluster on none.
+    const std::string on_one(test::node_command(masters.front().port, {"SCRIPT", "LOAD", "return 'policies-on-one'"}).str());
+    reset_stats(rc);
+    const auto exists = rc.execute_command("SCRIPT", "EXISTS", everywhere, on_one, "0000000000000000000000000000000000000000");
+    EXPECT_EQ(exists, Reply::array({Reply::integer(1), Reply::integer(0), Reply::integer(0)}));
+    for (const auto& node : rc.connection_pool->nodes.all_nodes()) {
+        EXPECT_EQ(test::info_field(node.port, "commandstats", "cmdstat_script|exists", "calls"), node.is_master() ? 1 : 0)
+            << node.name;
+    }
+    // The script loaded through the client is on the replicas too.
+    for (const auto& replica : rc.connection_pool->get_nodes_by_server_type("slave")) {
+        EXPECT_EQ(test::node_command(replica.port, {"SCRIPT", "EXISTS", everywhere}), Reply::array({Reply::integer(1)}))
+            << replica.name;
+    }
+}
+
 TEST(RedisCluster, CommandsOutsideTheBuiltInTableRouteByTheServersCommandTable) {
     RedisCluster rc(options_for(test::plain_port()));
     const std::string stream = "server-table:stream";
@@ -148,6 +196,38 @@ TEST(RedisCluster, BlockedCommandsAreRefusedClearly) {
     const auto message = error_of<RedisClusterException>([&] { (void)rc.execute_command("SELECT", 1); });
     EXPECT_NE(message.find("Command: SELECT is blocked in redis cluster mode"), std::string::npos) << message;
     EXPECT_THROW((void)rc.execute_command("MULTI"), RedisClusterException);
+}
+
+TEST(RedisCluster, BlockingCommandsWaitTheirOwnTimeOnTopOfTheSocketTimeout) {
+    auto options = options_for(test::plain_port());
+    options.connection_kwargs.socket_timeout = 1s;
+    RedisCluster rc(options);
+    RedisCluster pusher(options_for(test::plain_port()));
+    const std::string key = "client:blocking-timeout";
+    (void)rc.del(key);
+
+    // Five times the socket timeout; the push comes after 2.5 s.
+    const auto started = std::chrono::steady_clock::now();
+    std::thread push([&] {
+        std::this_thread::sleep_until(started + 2500ms);
+        (void)pusher.rpush(key, "late");
+    });
+    const auto popped = rc.execute_command("BLPOP", key, 5);
+    const auto took = std::chrono::steady_clock::now() - started;
+    push.join();
+    ASSERT_TRUE(popped.is_aggregate()) << popped.to_debug_string();
+    EXPECT_EQ(popped[1].str(), "late");
+    EXPECT_GE(took, 2400ms);
+
+    // A wait as long as the socket timeout ends with the server's null,
+    // never with a TimeoutError racing it.
+    const auto empty_started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(rc.execute_command("BLPOP", key, 1).is_null());
+    EXPECT_GE(std::chrono::steady_clock::now() - empty_started, 900ms);
+
+    // A malformed timeout is refused before anything is sent.
+    EXPECT_EQ(error_of<DataError>([&] { (void)rc.execute_command("BLPOP", key, "soon"); }),
+              "BLPOP: the timeout must be a number of seconds, got 'soon'");
 }
 
 TEST(RedisCluster, DbOtherThanZeroIsRejected) {

@@ -12,7 +12,7 @@ namespace rediscluster::detail {
 namespace {
 
 using Target = CommandRoute::Target;
-using Combine = CommandRoute::Combine;
+using Response = ResponsePolicy;
 
 CommandRoute route(std::vector<std::string_view> args) { return route_command(args); }
 
@@ -57,13 +57,23 @@ TEST(CommandRouting, StreamsAndSort) {
 }
 
 TEST(CommandRouting, WholeClusterCommands) {
-    EXPECT_EQ(route({"DBSIZE"}).combine, Combine::Sum);
-    EXPECT_EQ(route({"KEYS", "*"}).combine, Combine::Concat);
-    EXPECT_EQ(route({"FLUSHALL"}).combine, Combine::AllOk);
+    // The fallback for when the server's table (and its tips) cannot be
+    // had, with the policies Redis 7 gives these commands.
+    EXPECT_EQ(route({"DBSIZE"}).target, Target::AllMasters);
+    EXPECT_EQ(route({"DBSIZE"}).response, Response::AggSum);
+    EXPECT_EQ(route({"KEYS", "*"}).response, Response::Default);  // arrays concatenated
+    EXPECT_EQ(route({"FLUSHALL"}).response, Response::AllSucceeded);
     EXPECT_EQ(route({"ping"}).target, Target::AllMasters);
     EXPECT_EQ(route({"PING", "hello"}).target, Target::Random);  // an echo, one node is enough
-    EXPECT_EQ(route({"INFO", "server"}).combine, Combine::PerNode);
-    EXPECT_EQ(route({"SCRIPT", "load", "return 1"}).combine, Combine::First);
+    EXPECT_EQ(route({"INFO", "server"}).response, Response::Special);
+    EXPECT_EQ(route({"SCRIPT", "load", "return 1"}).target, Target::AllNodes);
+    EXPECT_EQ(route({"SCRIPT", "load", "return 1"}).response, Response::AllSucceeded);
+    EXPECT_EQ(route({"SCRIPT", "FLUSH"}).target, Target::AllNodes);
+    EXPECT_EQ(route({"FUNCTION", "LOAD", "code"}).target, Target::AllMasters);
+    // Not in the fallback: left to the server's tips.
+    EXPECT_EQ(route({"SCRIPT", "EXISTS", "sha"}).target, Target::Random);
+    EXPECT_FALSE(route({"SCRIPT", "EXISTS", "sha"}).known);
+    EXPECT_EQ(route({"CONFIG", "SET", "maxmemory", "0"}).target, Target::Random);
 }
 
 TEST(CommandRouting, CommandsACLusterClientCannotRunAreBlocked) {
@@ -90,7 +100,7 @@ TEST(CommandRouting, KeylessAndUnknownCommandsGoToAnyNode) {
 // Routes alike, field by field.
 void expect_same_route(const CommandRoute& a, const CommandRoute& b, std::string_view what) {
     EXPECT_EQ(a.target, b.target) << what;
-    EXPECT_EQ(a.combine, b.combine) << what;
+    EXPECT_EQ(a.response, b.response) << what;
     EXPECT_EQ(a.keys, (std::vector<std::size_t>(b.keys.begin(), b.keys.end()))) << what;
     EXPECT_EQ(a.read_only, b.read_only) << what;
     EXPECT_EQ(a.reason, b.reason) << what;
@@ -119,7 +129,7 @@ TEST(CommandRouting, NamesMatchInAnyCase) {
             expect_same_route(route(args), route(upper), spelled[0]);
         }
     }
-    EXPECT_EQ(route({"sCrIpT", "lOaD", "return 1"}).combine, Combine::First);
+    EXPECT_EQ(route({"sCrIpT", "lOaD", "return 1"}).target, Target::AllNodes);
     EXPECT_EQ(route({"xread", "streams", "s", "0"}).keys, (std::vector<std::size_t>{2}));
     EXPECT_EQ(route({"sort", "k", "store", "d"}).keys, (std::vector<std::size_t>{1, 3}));
     EXPECT_EQ(route({"memory", "usage", "k"}).keys, (std::vector<std::size_t>{2}));
