@@ -76,6 +76,7 @@ TEST(ClassifyErrorReply, EveryKindFromRealServerTexts) {
          ErrorReplyKind::authentication},
         {"ERR Client sent AUTH, but no password is set", ErrorReplyKind::authentication},
         {"READONLY You can't write against a read only replica.", ErrorReplyKind::read_only},
+        {"NOSCRIPT No matching script. Please use EVAL.", ErrorReplyKind::no_script},
         {"ERR max number of clients reached", ErrorReplyKind::max_clients},
         {"ERR unknown command 'FOO', with args beginning with: ", ErrorReplyKind::other},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", ErrorReplyKind::other},
@@ -98,6 +99,7 @@ TEST(ClassifyErrorReply, OnlyWholeWordsCount) {
     EXPECT_EQ(classify_error_reply("ASKING is not an error"), ErrorReplyKind::other);
     EXPECT_EQ(classify_error_reply("LOADINGS"), ErrorReplyKind::other);
     EXPECT_EQ(classify_error_reply("READONLYX"), ErrorReplyKind::other);
+    EXPECT_EQ(classify_error_reply("NOSCRIPTS"), ErrorReplyKind::other);
     EXPECT_EQ(classify_error_reply("ERRinvalid password"), ErrorReplyKind::other);
     // The words are upper case on the wire; lower case is not theirs.
     EXPECT_EQ(classify_error_reply("moved 1 h:1"), ErrorReplyKind::other);
@@ -314,6 +316,7 @@ TEST(ThrowErrorReply, EachKindHasItsExactTypeAndKeepsTheWholeText) {
          type_name<AuthenticationError>()},
         {"ERR Client sent AUTH, but no password is set", type_name<AuthenticationError>()},
         {"READONLY You can't write against a read only replica.", type_name<ReadOnlyError>()},
+        {"NOSCRIPT No matching script. Please use EVAL.", type_name<NoScriptError>()},
         {"ERR max number of clients reached", type_name<ConnectionError>()},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", type_name<ResponseError>()},
         {"ERR unknown command 'FOO', with args beginning with: ", type_name<ResponseError>()},
