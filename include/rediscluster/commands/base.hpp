@@ -49,7 +49,7 @@ using OptionalDouble = As<std::optional<double>>;
 struct NotNull {
     using type = bool;
     static bool read(Reply&& reply) {
-        if (reply.is_error()) (void)std::move(reply).as<std::string>();  // throws its typed exception
+        if (reply.is_error()) detail::throw_reply_error(reply);
         return !reply.is_null();
     }
 };
