@@ -264,7 +264,7 @@ public:
     void flushall();
 
 private:
-    friend struct detail::CommandRunnerAccess;
+    friend class Commands<RedisCluster>;
     class Core;
 
     // Routes, runs and throws: the public edge of every command.

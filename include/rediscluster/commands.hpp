@@ -54,10 +54,10 @@
 
 namespace rediscluster {
 
-/// The typed commands of `Runner` (RedisCluster or Pipeline), which
+/// The typed commands of `Runner` (RedisCluster, Pipeline...), which
 /// provides `run_command<Reader>(args...)` and
-/// `run_command_range<Reader>(args)` to the families through
-/// detail::CommandRunnerAccess. No two families share a method name, so
+/// `run_command_range<Reader>(args)` and befriends this class, through
+/// which the families reach them. No two families share a method name, so
 /// every name reaches one family.
 template <class Runner>
 class Commands : public StringCommands<Runner>,
@@ -70,6 +70,18 @@ class Commands : public StringCommands<Runner>,
                  public ScriptingCommands<Runner>,
                  public HyperLogLogCommands<Runner>,
                  public GeoCommands<Runner>,
-                 public BitmapCommands<Runner> {};
+                 public BitmapCommands<Runner> {
+private:
+    friend struct detail::CommandRunnerAccess;
+
+    template <class Reader, class... Args>
+    static decltype(auto) forward_run(Runner& runner, const Args&... args) {
+        return runner.template run_command<Reader>(args...);
+    }
+    template <class Reader>
+    static decltype(auto) forward_run_range(Runner& runner, std::span<const std::string_view> args) {
+        return runner.template run_command_range<Reader>(args);
+    }
+};
 
 }  // namespace rediscluster

@@ -112,7 +112,7 @@ public:
 
 private:
     friend class RedisCluster;
-    friend struct detail::CommandRunnerAccess;
+    friend class Commands<Pipeline>;
     struct State;
 
     explicit Pipeline(std::unique_ptr<State> state);

@@ -19,6 +19,9 @@
 
 namespace rediscluster {
 
+template <class Runner>
+class Commands;
+
 /// How a typed method reads its reply: a reader's `read()` turns a Reply
 /// into the method's value (its `type`). Most read through Reply::as<T>()
 /// (reply_cast.hpp) and throw ReplyTypeError, a DataError, when the reply
@@ -106,16 +109,17 @@ inline void require_some(std::string_view command, std::string_view what, std::s
     if (count == 0) throw DataError(std::string(command) + ": at least one " + std::string(what) + " is needed");
 }
 
-/// The way from a family of commands to the class that runs them; the
-/// runners befriend it, so their run_command stays private.
+/// The way from a family of commands to the class that runs them. A
+/// runner befriends Commands<Runner> (commands.hpp), which befriends this,
+/// so the runners' run_command stays private.
 struct CommandRunnerAccess {
     template <class Reader, class Runner, class... Args>
     static decltype(auto) run(Runner& runner, const Args&... args) {
-        return runner.template run_command<Reader>(args...);
+        return Commands<Runner>::template forward_run<Reader>(runner, args...);
     }
     template <class Reader, class Runner>
     static decltype(auto) run_range(Runner& runner, std::span<const std::string_view> args) {
-        return runner.template run_command_range<Reader>(args);
+        return Commands<Runner>::template forward_run_range<Reader>(runner, args);
     }
 };
 
