@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "detail/classify.hpp"
+#include "detail/driver_attempt.hpp"
 #include "detail/multiplexed_connection.hpp"
 #include "detail/random.hpp"
 #include "rediscluster/error_reply.hpp"
@@ -16,9 +17,6 @@ namespace {
 
 using ActionKind = CommandAction::Kind;
 using EventKind = CommandEvent::Kind;
-
-// ASKING, encoded once.
-constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
 NodeInfo random_master(const ClusterConnectionPool& pool) {
     auto masters = pool.get_nodes_by_server_type("master");
@@ -37,47 +35,6 @@ std::string what_of(const std::exception_ptr& error) {
 }
 
 }  // namespace
-
-// What one attempt produced, kept until the machine has heard of it (its
-// event points into it) and, for the last one, until the command ends.
-struct BlockingDriver::Attempt {
-    NodeInfo node;
-    bool has_node = false;
-    bool by_reply = false;         // the failure is the reply itself
-    std::exception_ptr cause;      // or the exception that was thrown
-    std::string description;       // what() of `cause`
-    std::optional<HostPort> redirect;
-
-    void reset() {
-        has_node = false;
-        by_reply = false;
-        cause = nullptr;
-        description.clear();
-        redirect.reset();
-    }
-    void set_node(const NodeInfo& used) {
-        node = used;
-        has_node = true;
-    }
-    // A Failed event for `error`, kept as `thrown` (by default the
-    // exception being handled).
-    CommandEvent failed_by_exception(const Error& error, std::exception_ptr thrown = std::current_exception()) {
-        cause = std::move(thrown);
-        description = error.what();
-        return {.kind = EventKind::Failed,
-                .now = Clock::now(),
-                .failure = classify(error),
-                .description = description,
-                .node = has_node ? &node : nullptr};
-    }
-    [[nodiscard]] CommandFailure failure(const CommandAction& fail) const {
-        if (!fail.message.empty()) {
-            return {.kind = CommandFailure::Kind::Exhausted, .message = std::string(fail.message)};
-        }
-        if (by_reply) return {.kind = CommandFailure::Kind::ErrorReply, .host = node.host};
-        return {.kind = CommandFailure::Kind::Raised, .cause = cause};
-    }
-};
 
 void raise(const CommandFailure& failure, const Reply& reply) {
     switch (failure.kind) {
@@ -110,27 +67,10 @@ BlockingDriver::BlockingDriver(ClusterConnectionPool& pool, Multiplexer* multipl
 std::optional<CommandFailure> BlockingDriver::run(const Request& request, std::size_t index, Reply& reply) {
     const CommandFacts& facts = request.facts(index);
     const std::string_view packed = request.packed(index);
-    CommandMachine machine(facts.slot, request.name(index), options_.limits, options_.command_timeout, Clock::now());
     Attempt attempt;
-    auto action = machine.resume({.kind = EventKind::Start});
-    for (;;) {
-        switch (action.kind) {
-            case ActionKind::Send:
-                action = machine.resume(send_one(facts, packed, action, reply, attempt));
-                break;
-            case ActionKind::UpdateTopology:
-                update_topology(action, facts.slot);
-                refresh(action.refresh);
-                action = machine.resume({.kind = EventKind::TopologyUpdated});
-                break;
-            case ActionKind::Backoff:
-                std::this_thread::sleep_for(action.delay);
-                action = machine.resume({.kind = EventKind::BackoffOver});
-                break;
-            case ActionKind::Done: return std::nullopt;
-            case ActionKind::Fail: return attempt.failure(action);
-        }
-    }
+    return drive(facts.slot, request.name(index), attempt, [&](const CommandAction& action, Attempt& current) {
+        return send_one(facts, packed, action, reply, current);
+    });
 }
 
 CommandEvent BlockingDriver::send_one(const CommandFacts& facts, std::string_view packed, const CommandAction& action,
@@ -240,7 +180,7 @@ const NodeInfo& BlockingDriver::target_node(const CommandFacts& facts, const Com
 struct BatchScratch::State {
     struct Command {
         CommandAction action;
-        BlockingDriver::Attempt attempt;
+        Attempt attempt;
         Clock::time_point ready_at{};  // Backoff: when it is over
         bool finished = false;
     };

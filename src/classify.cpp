@@ -18,6 +18,7 @@ std::optional<Failure> classify_error_reply_text(std::string_view text) noexcept
         case ErrorReplyKind::max_clients: return Failure::Connection;
         case ErrorReplyKind::cross_slot:
         case ErrorReplyKind::no_script:
+        case ErrorReplyKind::exec_abort:
         case ErrorReplyKind::authentication:
         case ErrorReplyKind::other: return std::nullopt;
     }

@@ -6,7 +6,9 @@
 
 #include "detail/client_core.hpp"
 #include "detail/pipeline_state.hpp"
+#include "detail/transaction_state.hpp"
 #include "rediscluster/error_reply.hpp"
+#include "rediscluster/slot.hpp"
 
 namespace rediscluster {
 
@@ -78,6 +80,11 @@ Reply& RedisCluster::execute_packed_into(Reply& reply, std::string_view packed) 
 
 Pipeline RedisCluster::pipeline() {
     return Pipeline(std::make_unique<Pipeline::State>(std::static_pointer_cast<detail::ClientCore>(core_)));
+}
+
+Transaction RedisCluster::transaction(std::string_view key_or_hash_tag) {
+    return Transaction(std::make_unique<Transaction::State>(std::static_pointer_cast<detail::ClientCore>(core_),
+                                                            key_slot(key_or_hash_tag)));
 }
 
 bool RedisCluster::ping() { return execute_command("PING").is_string(); }

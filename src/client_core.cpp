@@ -1,5 +1,7 @@
 #include "detail/client_core.hpp"
 
+#include "detail/multi_key.hpp"
+
 namespace rediscluster::detail {
 
 namespace {
@@ -39,6 +41,8 @@ ClientCore::ClientCore(std::shared_ptr<ClusterConnectionPool> pool, const RedisC
 }
 
 std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> args, Reply& reply) {
+    bool split = false;
+    if (auto failure = run_maybe_split(args, reply, split); split) return failure;
     ThreadRequest lease;
     lease.get().add(args, catalog_.analyse(args));
     return run_request(lease.get(), reply);
@@ -47,9 +51,85 @@ std::optional<CommandFailure> ClientCore::run(std::span<const std::string_view> 
 std::optional<CommandFailure> ClientCore::run_packed(std::string_view packed, Reply& reply) {
     const auto parsed = parse_packed_command(packed);
     const std::span<const std::string_view> args(parsed.data(), parsed.size());
+    bool split = false;
+    if (auto failure = run_maybe_split(args, reply, split); split) return failure;
     ThreadRequest lease;
     lease.get().add_encoded(packed, args.front(), catalog_.analyse(args));
     return run_request(lease.get(), reply);
+}
+
+namespace {
+
+// What a split command needs, kept per thread so that a thread's split
+// commands reuse it (a pipeline of the same work reuses its own too).
+struct SplitScratch {
+    MultiKeyPlan plan;
+    Request request;
+    BatchScratch batch;
+    std::vector<std::string_view> part;
+    std::vector<Reply> replies;
+    std::vector<std::optional<CommandFailure>> failures;
+    bool lent = false;
+};
+
+// Lends the thread's SplitScratch, or a fresh one when it is lent already.
+class SplitLease {
+public:
+    SplitLease() {
+        thread_local SplitScratch scratch;
+        if (scratch.lent) {
+            own_ = std::make_unique<SplitScratch>();
+            scratch_ = own_.get();
+        } else {
+            scratch_ = &scratch;
+        }
+        scratch_->lent = true;
+    }
+    ~SplitLease() { scratch_->lent = false; }
+    SplitLease(const SplitLease&) = delete;
+    SplitLease& operator=(const SplitLease&) = delete;
+    SplitScratch* operator->() const noexcept { return scratch_; }
+
+private:
+    SplitScratch* scratch_;
+    std::unique_ptr<SplitScratch> own_;
+};
+
+}  // namespace
+
+std::optional<CommandFailure> ClientCore::run_maybe_split(std::span<const std::string_view> args, Reply& reply,
+                                                          bool& split) {
+    split = false;
+    // Most commands leave here at the argument count or the name.
+    if (args.size() < 3) return std::nullopt;
+    SplitLease scratch;
+    if (!plan_multi_key_split(args, scratch->plan)) return std::nullopt;
+    split = true;
+    const auto& plan = scratch->plan;
+    // The parts are a batch, as a pipeline's commands: grouped by node,
+    // written to every node before any reply is read, each retried alone.
+    CommandFacts facts{.target = CommandRoute::Target::Slot, .read_only = command_is_read_only(args[0])};
+    auto& request = scratch->request;
+    request.clear();
+    for (std::size_t p = 0; p < plan.parts.size(); ++p) {
+        plan.part_arguments(args, p, scratch->part);
+        facts.slot = plan.parts[p].slot;
+        request.add(scratch->part, facts);
+    }
+    auto& replies = scratch->replies;
+    replies.resize(plan.parts.size());
+    driver_.run_all(request, replies, scratch->failures, scratch->batch);
+    // The first part that failed decides, as the command would have failed
+    // whole; what the other parts did stands (the command is not atomic).
+    for (std::size_t p = 0; p < replies.size(); ++p) {
+        if (plan.sent_as_get(p)) as_mget_answer(replies[p]);
+        if (scratch->failures[p] || replies[p].is_error()) {
+            reply = std::move(replies[p]);
+            return scratch->failures[p];
+        }
+    }
+    merge_multi_key_replies(plan, args[0], replies, reply);
+    return std::nullopt;
 }
 
 std::optional<CommandFailure> ClientCore::run_request(const Request& request, Reply& reply) {

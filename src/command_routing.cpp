@@ -285,7 +285,7 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
         return blocked(std::string(name) + " is not possible in cluster mode: a cluster has database 0 only");
     }
     if (name == "MULTI" || name == "EXEC" || name == "DISCARD" || name == "WATCH" || name == "UNWATCH") {
-        return blocked(std::string(name) + " needs one connection for several commands; execute_command runs each on its own");
+        return blocked(std::string(name) + " needs one connection for several commands: use RedisCluster::transaction()");
     }
     if (name == "SUBSCRIBE" || name == "PSUBSCRIBE" || name == "SSUBSCRIBE" || name == "UNSUBSCRIBE" ||
         name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE" || name == "MONITOR" || name == "SYNC" || name == "PSYNC") {

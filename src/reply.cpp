@@ -118,6 +118,11 @@ std::string Reply::take_str() && {
     return std::move(string_);
 }
 
+std::vector<Reply> Reply::take_elements() && {
+    (void)elements();  // the same type check, and the same error
+    return std::move(elements_);
+}
+
 std::int64_t Reply::integer() const {
     if (type_ != ReplyType::Integer) {
         throw_wrong_type(type_, "an integer");

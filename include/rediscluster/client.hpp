@@ -31,6 +31,7 @@
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
+#include "rediscluster/transaction.hpp"
 
 namespace rediscluster {
 
@@ -105,8 +106,12 @@ struct RedisClusterOptions {
 
 /// A Redis Cluster client.
 ///
-/// Routing: the keys' slot picks the node (all keys of one command must
-/// share a slot, else ClusterCrossSlotError before anything is sent). Key
+/// Routing: the keys' slot picks the node. MGET, MSET, DEL, EXISTS, UNLINK
+/// and TOUCH whose keys span slots run as one part per slot, sent to the
+/// nodes together and merged (values in key order, counts summed); they
+/// are not atomic across slots: when a part fails, the first failure is
+/// thrown and what the other parts did stands. Other commands whose keys
+/// span slots throw ClusterCrossSlotError before anything is sent. Key
 /// positions come from a built-in table; for a command it does not know,
 /// from the server's COMMAND table (fetched once), with COMMAND GETKEYS for
 /// commands whose keys move (e.g. GEORADIUS ... STORE);
@@ -238,6 +243,12 @@ public:
     /// (see Pipeline). It shares this client's connections and topology,
     /// and keeps them alive while it lives.
     [[nodiscard]] Pipeline pipeline();
+
+    /// A transaction (MULTI ... EXEC, with WATCH) on the slot of
+    /// `key_or_hash_tag` ("user:1", or "{user:1}" for every key tagged
+    /// so): see Transaction. It shares this client's connections and
+    /// topology, and keeps them alive while it lives.
+    [[nodiscard]] Transaction transaction(std::string_view key_or_hash_tag);
 
     // The typed commands (get, set, incr, hset, lpush, zadd...) come from
     // Commands<RedisCluster> (commands.hpp): each runs at once and returns

@@ -9,6 +9,9 @@
 // the class it is called on decides when it runs. The methods come in
 // families, one header each:
 //
+// Runners: RedisCluster (runs at once), Pipeline and Transaction (queue),
+// Transaction::Now (runs at once on the transaction's connection).
+//
 // | header | commands |
 // |---|---|
 // | commands/strings.hpp | GET, SET (SetOptions), SET ... GET, GETEX, GETDEL, GETSET, SETNX, SETEX, APPEND, STRLEN, SETRANGE, GETRANGE, INCR(BY/BYFLOAT), DECR(BY), MGET, MSET, MSETNX |
@@ -25,7 +28,9 @@
 //
 // Common rules:
 //  - Keys of one command must share a slot (ClusterCrossSlotError before
-//    anything is sent otherwise): use hash tags, "{user:1}:a".
+//    anything is sent otherwise): use hash tags, "{user:1}:a". On
+//    RedisCluster, MGET, MSET, DEL, EXISTS, UNLINK and TOUCH are the
+//    exception: keys of several slots run as one part per slot.
 //  - Lists of arguments that must not be empty, or must come in pairs
 //    (MSET's keys and values given flat), throw DataError naming the
 //    command before anything is sent.
@@ -33,7 +38,7 @@
 //    typed exception (ResponseError...), and a reply of another shape than
 //    the method reads as ReplyTypeError (a DataError).
 //  - Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOPMIN, BZPOPMAX) run on
-//    RedisCluster only: a Pipeline refuses them when they are added
+//    RedisCluster: a Pipeline refuses them when they are added
 //    (RedisClusterException).
 //
 // For a command without a typed method: `rc.command<T>(...)` (client.hpp)

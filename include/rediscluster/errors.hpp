@@ -66,6 +66,13 @@ public:
     explicit RedisClusterException(const std::string& message) : Error(message) {}
 };
 
+/// A transaction used wrongly, refused before anything is sent: exec()
+/// with no command queued, or any call after exec() or discard().
+class TransactionError : public RedisClusterException {
+public:
+    explicit TransactionError(const std::string& message) : Error(message), RedisClusterException(message) {}
+};
+
 /// No node serves a slot (the cluster does not cover all 16384 slots).
 class SlotNotCoveredError : public RedisClusterException {
 public:
@@ -212,6 +219,15 @@ class ClusterCrossSlotError : public ResponseError {
 public:
     explicit ClusterCrossSlotError(
         const std::string& message = "Keys in request don't hash to the same slot")
+        : Error(message), RedisError(message), ResponseError(message) {}
+};
+
+/// EXECABORT: the server refused a queued command (a wrong argument
+/// count, an unknown command), so EXEC ran nothing. The message is the
+/// server's, followed by the first refusal.
+class ExecAbortError : public ResponseError {
+public:
+    explicit ExecAbortError(const std::string& message)
         : Error(message), RedisError(message), ResponseError(message) {}
 };
 

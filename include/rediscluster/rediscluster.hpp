@@ -13,3 +13,4 @@
 #include "rediscluster/reply_cast.hpp"
 #include "rediscluster/resp.hpp"
 #include "rediscluster/slot.hpp"
+#include "rediscluster/transaction.hpp"

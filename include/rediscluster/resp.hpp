@@ -119,6 +119,9 @@ public:
     /// The elements of an aggregate (a map's keys and values alternate).
     /// Throws DataError for other types.
     [[nodiscard]] const std::vector<Reply>& elements() const;
+    /// elements() of a reply that is no longer needed: moves them out
+    /// instead of copying them. Throws DataError for other types.
+    [[nodiscard]] std::vector<Reply> take_elements() &&;
     /// Element count of an aggregate; 0 for anything else.
     [[nodiscard]] std::size_t size() const noexcept { return elements_.size(); }
     /// The i-th element of an aggregate; throws DataError when out of range.

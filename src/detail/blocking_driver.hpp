@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -33,6 +34,7 @@
 namespace rediscluster::detail {
 
 class Multiplexer;
+struct Attempt;
 
 /// How a command failed.
 struct CommandFailure {
@@ -77,6 +79,29 @@ private:
     std::unique_ptr<State> state_;
 };
 
+/// What a transaction holds between its calls: its slot, the keys it
+/// watches and, from its first WATCH (or command run at once) to EXEC,
+/// DISCARD or its end, the connection it is pinned to.
+struct PinnedTransaction {
+    std::uint16_t slot = 0;
+    PooledConnection connection;
+    /// Keys watched, in order; the first `watched_sent` were watched on
+    /// `connection` (all of them are watched again on a new one).
+    std::vector<std::string> watched;
+    std::size_t watched_sent = 0;
+    /// A command ran at once after WATCH: the caller read values under
+    /// the watch, from the node the connection goes to.
+    bool read_under_watch = false;
+    /// The transaction had to move to another connection (a redirect, a
+    /// broken connection) after values were read under its watch: a new
+    /// WATCH there would not cover what was read, so EXEC will not run.
+    bool watch_lost = false;
+    /// An ASK sent the transaction to the node importing its slot: the
+    /// exchanges that follow go there too, with ASKING first, rather than
+    /// bouncing off the node it is leaving.
+    bool asking = false;
+};
+
 class BlockingDriver {
 public:
     /// `pool` and `multiplexer` (nullptr: none) must outlive the driver.
@@ -99,10 +124,47 @@ public:
     /// combines the replies by its facts. Not retried.
     std::optional<CommandFailure> run_on_all_masters(const Request& request, std::size_t index, Reply& reply);
 
-    /// What one attempt produced (defined in the .cpp).
-    struct Attempt;
+    // --- transactions (blocking_transaction.cpp) ---------------------------
+    // Each call is one exchange, with its own machine: a redirect, a
+    // TRYAGAIN or a broken connection sends the exchange again, on a
+    // connection pinned anew to the slot's (new) owner, watching every
+    // watched key again first.
+
+    /// WATCHes the keys of `tx.watched` not yet watched on its connection.
+    std::optional<CommandFailure> watch(PinnedTransaction& tx, Reply& reply);
+    /// Runs command `index` of `request` at once on the transaction's
+    /// connection.
+    std::optional<CommandFailure> run_pinned(PinnedTransaction& tx, const Request& request, std::size_t index,
+                                             Reply& reply);
+    /// MULTI, every command of `queued`, EXEC, in one write. `reply` is
+    /// EXEC's reply (an array of the replies; null when a watched key
+    /// changed; EXECABORT when a command was refused, its refusal then in
+    /// `queued_replies`, which hold the answers to queuing). Nothing is
+    /// sent, and `reply` is null, when tx.watch_lost.
+    std::optional<CommandFailure> exec(PinnedTransaction& tx, const Request& queued, Reply& reply,
+                                       std::vector<Reply>& queued_replies);
+    /// Ends the watch (UNWATCH) and gives the connection back; closes it
+    /// instead when that fails or `keep` is false.
+    void unpin(PinnedTransaction& tx, bool keep) noexcept;
 
 private:
+    // One attempt of a transaction's exchange: pins the connection to the
+    // action's target (watching again when it is new), writes the WATCH
+    // still due and `payload`, reads every reply into `replies` (WATCH's
+    // first when there is one, then `payload_replies` more). Returns the
+    // failure's event, or nullopt when every reply was read.
+    std::optional<CommandEvent> exchange(PinnedTransaction& tx, const CommandAction& action, Attempt& attempt,
+                                         std::string_view payload, std::size_t payload_replies,
+                                         std::vector<Reply>& replies, bool& watched_now);
+    // The event for a failed reply to the WATCH an exchange sent first;
+    // nullopt when it was OK or none was sent.
+    std::optional<CommandEvent> judge_watch(const std::vector<Reply>& replies, bool watched_now, Attempt& attempt,
+                                            const NodeInfo& node) const;
+
+    // The loop over one command's machine (driver_attempt.hpp).
+    template <class Send>
+    std::optional<CommandFailure> drive(std::optional<std::uint16_t> slot, std::string_view name, Attempt& attempt,
+                                        Send&& send);
     CommandEvent send_one(const CommandFacts& facts, std::string_view packed, const CommandAction& action, Reply& reply,
                           Attempt& attempt);
     // The event for a reply from `node`: Replied, or Failed for a cluster

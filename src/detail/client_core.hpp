@@ -26,8 +26,10 @@ public:
     ClientCore& operator=(const ClientCore&) = delete;
 
     /// Analyses `args` and runs them as one command, its reply into
-    /// `reply`. Bad arguments throw (DataError, ClusterCrossSlotError, a
-    /// refused command); a failure of the command is returned.
+    /// `reply`; a multi-key command whose keys span slots (MGET, MSET, DEL,
+    /// EXISTS, UNLINK, TOUCH) runs as one part per slot, merged. Bad
+    /// arguments throw (DataError, ClusterCrossSlotError, a refused
+    /// command); a failure of the command is returned.
     std::optional<CommandFailure> run(std::span<const std::string_view> args, Reply& reply);
     /// The same for a command that arrived encoded.
     std::optional<CommandFailure> run_packed(std::string_view packed, Reply& reply);
@@ -37,6 +39,9 @@ public:
 
 private:
     std::optional<CommandFailure> run_request(const Request& request, Reply& reply);
+    // Runs a multi-key command whose keys span slots as one part per
+    // slot, and sets `split`; leaves any other command alone.
+    std::optional<CommandFailure> run_maybe_split(std::span<const std::string_view> args, Reply& reply, bool& split);
 
     std::shared_ptr<ClusterConnectionPool> pool_;
     std::shared_ptr<Multiplexer> multiplexer_;  // with multiplexed_connections only

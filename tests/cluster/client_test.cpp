@@ -89,11 +89,11 @@ TEST(RedisCluster, TypedCommandsRouteByKey) {
     EXPECT_EQ(rc.del("client:string"), 1);
 }
 
-TEST(RedisCluster, KeysAcrossSlotsAreRefusedBeforeSending) {
+TEST(RedisCluster, KeysAcrossSlotsAreRefusedBeforeSendingWhenTheCommandCannotBeSplit) {
+    // MGET, MSET, DEL... are split by slot (multi_key_test.cpp); others are refused.
     RedisCluster rc(options_for(test::plain_port()));
-    const std::string_view keys[] = {"foo", "bar"};
-    EXPECT_EQ(error_of<ClusterCrossSlotError>([&] { (void)rc.mget(keys); }),
-              "MGET - all keys must map to the same key slot");
+    EXPECT_EQ(error_of<ClusterCrossSlotError>([&] { (void)rc.execute_command("SUNION", "foo", "bar"); }),
+              "SUNION - all keys must map to the same key slot");
     EXPECT_THROW((void)rc.execute_command("EVAL", "return 1", 2, "foo", "bar"), ClusterCrossSlotError);
 }
 

@@ -78,6 +78,7 @@ TEST(ClassifyErrorReply, EveryKindFromRealServerTexts) {
         {"READONLY You can't write against a read only replica.", ErrorReplyKind::read_only},
         {"NOSCRIPT No matching script. Please use EVAL.", ErrorReplyKind::no_script},
         {"ERR max number of clients reached", ErrorReplyKind::max_clients},
+        {"EXECABORT Transaction discarded because of previous errors.", ErrorReplyKind::exec_abort},
         {"ERR unknown command 'FOO', with args beginning with: ", ErrorReplyKind::other},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", ErrorReplyKind::other},
     };
@@ -318,6 +319,7 @@ TEST(ThrowErrorReply, EachKindHasItsExactTypeAndKeepsTheWholeText) {
         {"READONLY You can't write against a read only replica.", type_name<ReadOnlyError>()},
         {"NOSCRIPT No matching script. Please use EVAL.", type_name<NoScriptError>()},
         {"ERR max number of clients reached", type_name<ConnectionError>()},
+        {"EXECABORT Transaction discarded because of previous errors.", type_name<ExecAbortError>()},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", type_name<ResponseError>()},
         {"ERR unknown command 'FOO', with args beginning with: ", type_name<ResponseError>()},
     };

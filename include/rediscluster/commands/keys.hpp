@@ -12,9 +12,11 @@
 
 namespace rediscluster {
 
-/// DEL, EXISTS, EXPIRE and the other commands on keys. Commands over many
-/// keys (DEL, EXISTS, UNLINK, TOUCH, RENAME) need them in one slot: use a
-/// hash tag ("{user:1}:a", "{user:1}:b").
+/// DEL, EXISTS, EXPIRE and the other commands on keys. DEL, EXISTS, UNLINK
+/// and TOUCH over keys of several slots run on RedisCluster as one part per
+/// slot, their counts summed; in a Pipeline or a Transaction, and for
+/// RENAME and RENAMENX, keys must share a slot: use a hash tag
+/// ("{user:1}:a", "{user:1}:b").
 template <class Runner>
 class KeyCommands {
 public:

@@ -64,8 +64,10 @@ void add_expiry(CommandArgs& args, std::string_view command, const Options& opti
 }
 }  // namespace detail
 
-/// GET, SET, INCR and the other string commands. Keys of MGET, MSET and
-/// MSETNX must share a slot (use a hash tag: "{user:1}:name").
+/// GET, SET, INCR and the other string commands. MGET and MSET over keys
+/// of several slots run on RedisCluster as one part per slot (not
+/// atomically); in a Pipeline or a Transaction, and always for MSETNX, keys
+/// must share a slot (use a hash tag: "{user:1}:name").
 template <class Runner>
 class StringCommands {
 public:
@@ -155,14 +157,14 @@ public:
         return run<reply_readers::Integer>("DECRBY", key, amount);
     }
 
-    /// MGET: keys must share a slot.
+    /// MGET: each key's value, nullopt for a missing one, in key order.
     decltype(auto) mget(std::span<const std::string_view> keys) {
         detail::require_some("MGET", "key", keys.size());
         detail::CommandArgs args("MGET");
         args.add_all(keys);
         return detail::run_args<reply_readers::OptionalStrings>(self(), args);
     }
-    /// MSET of keys and values (true: OK); keys must share a slot.
+    /// MSET of keys and values (true: OK).
     decltype(auto) mset(std::span<const std::pair<std::string_view, std::string_view>> keys_and_values) {
         return multi_set<reply_readers::As<bool>>("MSET", keys_and_values);
     }
@@ -171,7 +173,8 @@ public:
     decltype(auto) mset(std::span<const std::string_view> keys_and_values) {
         return multi_set<reply_readers::As<bool>>("MSET", keys_and_values);
     }
-    /// MSETNX: true when no key existed and all were set.
+    /// MSETNX: true when no key existed and all were set; keys must share
+    /// a slot.
     decltype(auto) msetnx(std::span<const std::pair<std::string_view, std::string_view>> keys_and_values) {
         return multi_set<reply_readers::As<bool>>("MSETNX", keys_and_values);
     }

@@ -1,0 +1,57 @@
+#pragma once
+
+// What a Transaction holds behind its public face: the client's core, the
+// pinned connection and watched keys, and the queued commands.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/blocking_driver.hpp"
+#include "detail/client_core.hpp"
+#include "detail/request.hpp"
+#include "rediscluster/errors.hpp"
+#include "rediscluster/transaction.hpp"
+
+namespace rediscluster {
+
+struct Transaction::State {
+    State(std::shared_ptr<detail::ClientCore> client, std::uint16_t slot) : core(std::move(client)) {
+        pinned.slot = slot;
+    }
+    ~State() { core->driver().unpin(pinned, false); }
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+    // Refuses a call on a transaction that has run or was discarded.
+    void check_open() const {
+        if (finished) {
+            throw TransactionError("the transaction has already run (exec) or was discarded: start a new one with "
+                                   "RedisCluster::transaction()");
+        }
+    }
+    // The facts of a command for this transaction: its keys must be in the
+    // transaction's slot.
+    detail::CommandFacts analyse(std::span<const std::string_view> args, std::string_view use) const {
+        auto facts = core->catalog().analyse(args);
+        if (facts.target == detail::CommandRoute::Target::AllMasters) {
+            throw RedisClusterException("Command: " + std::string(args[0]) + " cannot be " + std::string(use) +
+                                        ": it runs on every master; run it on the client");
+        }
+        if (facts.slot && *facts.slot != pinned.slot) {
+            throw ClusterCrossSlotError(std::string(args[0]) + ": its keys are in slot " + std::to_string(*facts.slot) +
+                                        ", the transaction's slot is " + std::to_string(pinned.slot));
+        }
+        return facts;
+    }
+
+    std::shared_ptr<detail::ClientCore> core;
+    detail::PinnedTransaction pinned;
+    detail::Request queued;
+    std::vector<Reply> replies;  // exec()'s, kept when it throws
+    bool finished = false;
+};
+
+}  // namespace rediscluster
