@@ -6,6 +6,7 @@
 
 #include "detail/client_core.hpp"
 #include "detail/pipeline_state.hpp"
+#include "detail/scan_calls.hpp"
 #include "detail/transaction_state.hpp"
 #include "rediscluster/error_reply.hpp"
 #include "rediscluster/slot.hpp"
@@ -90,5 +91,35 @@ Transaction RedisCluster::transaction(std::string_view key_or_hash_tag) {
 bool RedisCluster::ping() { return execute_command("PING").is_string(); }
 std::int64_t RedisCluster::dbsize() { return execute_command("DBSIZE").integer(); }
 void RedisCluster::flushall() { (void)execute_command("FLUSHALL"); }
+
+// --- scans (scan.cpp) ---------------------------------------------------------
+
+std::vector<std::string> RedisCluster::scan(ClusterScanCursor& cursor, const ScanOptions& options) {
+    if (!cursor.state_) cursor.state_ = std::make_unique<detail::ClusterScan>(detail::plan_cluster_scan(*core_));
+    return detail::next_scan_page(*core_, *cursor.state_, options);
+}
+ScanRange<std::string> RedisCluster::scan_iter(ScanOptions options) {
+    return detail::cluster_scan_range(core_, std::move(options));
+}
+ScanPage<std::string> RedisCluster::sscan(std::string_view key, std::uint64_t cursor, const ScanOptions& options) {
+    return detail::collection_scan_page<std::string>(*core_, key, cursor, options);
+}
+ScanPage<std::pair<std::string, std::string>> RedisCluster::hscan(std::string_view key, std::uint64_t cursor,
+                                                                  const ScanOptions& options) {
+    return detail::collection_scan_page<detail::HashField>(*core_, key, cursor, options);
+}
+ScanPage<std::pair<std::string, double>> RedisCluster::zscan(std::string_view key, std::uint64_t cursor,
+                                                             const ScanOptions& options) {
+    return detail::collection_scan_page<detail::ScoredMember>(*core_, key, cursor, options);
+}
+ScanRange<std::string> RedisCluster::sscan_iter(std::string key, ScanOptions options) {
+    return detail::collection_scan_range<std::string>(core_, std::move(key), std::move(options));
+}
+ScanRange<std::pair<std::string, std::string>> RedisCluster::hscan_iter(std::string key, ScanOptions options) {
+    return detail::collection_scan_range<detail::HashField>(core_, std::move(key), std::move(options));
+}
+ScanRange<std::pair<std::string, double>> RedisCluster::zscan_iter(std::string key, ScanOptions options) {
+    return detail::collection_scan_range<detail::ScoredMember>(core_, std::move(key), std::move(options));
+}
 
 }  // namespace rediscluster

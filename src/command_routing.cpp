@@ -292,7 +292,8 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
         return blocked(std::string(name) + " turns the connection into a stream; it cannot run through execute_command");
     }
     if (name == "SCAN") {
-        return blocked("SCAN walks one node: use a connection from the pool per master (pool.get_connection_by_node)");
+        return blocked("SCAN walks one node and its cursor means nothing on another: "
+                       "use rc.scan(cursor) or rc.scan_iter(), which visit every master");
     }
     if (name == "READONLY" || name == "READWRITE" || name == "ASKING" || name == "AUTH" || name == "HELLO" ||
         name == "QUIT" || name == "RESET") {

@@ -1,10 +1,13 @@
 // rediscluster-bench: throughput, latency percentiles and client CPU per
 // operation of SET, GET or a mix of both through RedisCluster, optionally
-// side by side with redis-benchmark --cluster run with the same settings.
+// side by side with redis-benchmark --cluster run with the same settings;
+// or (-t scan) the keys per second of a whole-cluster SCAN, optionally
+// side by side with redis-cli --scan on each master (bench/scan_bench.hpp).
 //
 //   rediscluster-bench -p 7000 -t get --threads 4 --ops 100000
 //   rediscluster-bench -p 7000 -t mix --read-ratio 0.9 --duration 10 --json
 //   rediscluster-bench -p 7000 -t set --threads 50 --ops 20000 --compare
+//   rediscluster-bench -p 7000 -t scan --keys 1000000 --compare
 //
 // `rediscluster-bench --help` lists the options (see bench/options.cpp).
 // Exit status: 0 done, 1 cluster unreachable or redis-benchmark failed,
@@ -22,6 +25,7 @@
 #include "bench/options.hpp"
 #include "bench/redis_benchmark.hpp"
 #include "bench/report.hpp"
+#include "bench/scan_bench.hpp"
 #include "bench/workload.hpp"
 #include "rediscluster/rediscluster.hpp"
 
@@ -180,6 +184,7 @@ void add_peer_runs(Report& report, const BenchOptions& options, std::size_t mast
                                       "line weighs their time and CPU per operation by the read ratio");
             break;
         }
+        case Workload::scan: break;  // compared in scan_bench.cpp
     }
     if (pipeline > 1) {
         report.notes.emplace_back("redis-benchmark ran with -P " + std::to_string(pipeline) +
@@ -189,6 +194,10 @@ void add_peer_runs(Report& report, const BenchOptions& options, std::size_t mast
 }
 
 int run(const BenchOptions& options) {
+    if (options.workload == Workload::scan) {
+        const auto client = connect(options);
+        return client ? run_scan_bench(*client, options, stdout) : kExitFailure;
+    }
     if (options.compare) check_redis_benchmark(options.redis_benchmark_path);
     const auto client = connect(options);
     if (!client) return kExitFailure;

@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "rediscluster/commands.hpp"
@@ -31,6 +32,7 @@
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
+#include "rediscluster/scan.hpp"
 #include "rediscluster/transaction.hpp"
 
 namespace rediscluster {
@@ -273,6 +275,35 @@ public:
     [[nodiscard]] std::int64_t dbsize();
     /// FLUSHALL on every master.
     void flushall();
+
+    // --- scans (scan.hpp: what they promise through failovers) -----------
+    /// One step of a cluster-wide SCAN: the next page of keys, from the
+    /// master `cursor` is on, and `cursor` moved on (done() at the end; an
+    /// empty page does not mean the end). `options` should stay the same
+    /// from step to step. Throws as a command does, and `cursor` is then
+    /// unchanged; a done cursor returns an empty page.
+    std::vector<std::string> scan(ClusterScanCursor& cursor, const ScanOptions& options = {});
+    /// Every key of the cluster (SCAN on each master in turn), fetched a
+    /// page at a time as the range is walked. The range keeps the client's
+    /// connections alive.
+    [[nodiscard]] ScanRange<std::string> scan_iter(ScanOptions options = {});
+    /// One SSCAN of the set `key` from `cursor` (0 to start): its next
+    /// members and the next cursor (0: done). The cursor is sent as given.
+    [[nodiscard]] ScanPage<std::string> sscan(std::string_view key, std::uint64_t cursor,
+                                              const ScanOptions& options = {});
+    /// One HSCAN of the hash `key`: fields and their values.
+    [[nodiscard]] ScanPage<std::pair<std::string, std::string>> hscan(std::string_view key, std::uint64_t cursor,
+                                                                      const ScanOptions& options = {});
+    /// One ZSCAN of the sorted set `key`: members and their scores.
+    [[nodiscard]] ScanPage<std::pair<std::string, double>> zscan(std::string_view key, std::uint64_t cursor,
+                                                                 const ScanOptions& options = {});
+    /// Every member of the set `key`, a page at a time, started again from 0
+    /// when the key's master changes.
+    [[nodiscard]] ScanRange<std::string> sscan_iter(std::string key, ScanOptions options = {});
+    /// Every field and value of the hash `key`, as sscan_iter().
+    [[nodiscard]] ScanRange<std::pair<std::string, std::string>> hscan_iter(std::string key, ScanOptions options = {});
+    /// Every member and score of the sorted set `key`, as sscan_iter().
+    [[nodiscard]] ScanRange<std::pair<std::string, double>> zscan_iter(std::string key, ScanOptions options = {});
 
 private:
     friend class Commands<RedisCluster>;

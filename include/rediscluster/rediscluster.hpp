@@ -12,5 +12,6 @@
 #include "rediscluster/pool.hpp"
 #include "rediscluster/reply_cast.hpp"
 #include "rediscluster/resp.hpp"
+#include "rediscluster/scan.hpp"
 #include "rediscluster/slot.hpp"
 #include "rediscluster/transaction.hpp"

@@ -36,6 +36,7 @@ public:
 
     [[nodiscard]] CommandCatalog& catalog() noexcept { return catalog_; }
     [[nodiscard]] BlockingDriver& driver() noexcept { return driver_; }
+    [[nodiscard]] ClusterConnectionPool& pool() noexcept { return *pool_; }
 
 private:
     std::optional<CommandFailure> run_request(const Request& request, Reply& reply);

@@ -75,6 +75,12 @@ TEST(CommandRouting, CommandsACLusterClientCannotRunAreBlocked) {
     }
 }
 
+TEST(CommandRouting, ScanIsRefusedWithAPointerToTheClusterScan) {
+    const auto blocked = route({"SCAN", "0"});
+    EXPECT_EQ(blocked.target, Target::Blocked);
+    EXPECT_NE(blocked.reason.find("scan_iter"), std::string::npos) << blocked.reason;
+}
+
 TEST(CommandRouting, KeylessAndUnknownCommandsGoToAnyNode) {
     EXPECT_EQ(route({"TIME"}).target, Target::Random);
     EXPECT_EQ(route({"CLUSTER", "INFO"}).target, Target::Random);

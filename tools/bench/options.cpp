@@ -21,7 +21,10 @@ Usage: rediscluster-bench [options]
 
   -h HOST                 startup node host (default 127.0.0.1)
   -p PORT                 startup node port (default 7000)
-  -t, --workload W        set, get or mix (default set)
+  -t, --workload W        set, get, mix or scan (default set); scan times
+                          scan_iter over every key (after writing --keys
+                          keys), and with --compare redis-cli --scan on each
+                          master in turn
   --read-ratio R          share of GETs in mix, 0..1 (default 0.8)
   --keys N                key space key:0..key:N-1 (default 100000)
   --value-size BYTES      value size for SET (default 32)
@@ -42,6 +45,10 @@ Usage: rediscluster-bench [options]
   --json | --csv          machine-readable output on stdout
   --compare               also run redis-benchmark --cluster with the same settings
   --redis-benchmark PATH  redis-benchmark binary (default /usr/bin/redis-benchmark)
+  --scan-count N          -t scan: SCAN's COUNT (default 10, as redis-cli --scan)
+  --rounds N              -t scan: scans timed, median reported (default 5)
+  --redis-cli PATH        redis-cli binary for -t scan --compare
+                          (default /usr/bin/redis-cli)
   --help                  this text
 
 Exit status: 0 done (command errors are counted, not fatal), 1 cluster
@@ -94,6 +101,7 @@ Workload parse_workload(std::string_view flag, std::string_view text) {
     if (text == "set") return Workload::set;
     if (text == "get") return Workload::get;
     if (text == "mix") return Workload::mix;
+    if (text == "scan") return Workload::scan;
     throw UsageError(std::string(flag) + " needs set, get or mix, not '" + std::string(text) + "'");
 }
 
@@ -193,6 +201,12 @@ BenchOptions parse_options(std::span<const char* const> arguments) {
             options.compare = true;
         } else if (flag == "--redis-benchmark") {
             options.redis_benchmark_path = std::string(cursor.value(flag));
+        } else if (flag == "--scan-count") {
+            options.scan_count = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 1000000);
+        } else if (flag == "--rounds") {
+            options.rounds = parse_integer<unsigned>(flag, cursor.value(flag), 1, 1000);
+        } else if (flag == "--redis-cli") {
+            options.redis_cli_path = std::string(cursor.value(flag));
         } else if (flag == "--help") {
             options.help = true;
         } else {
@@ -210,6 +224,7 @@ std::string_view to_string(Workload workload) noexcept {
         case Workload::set: return "set";
         case Workload::get: return "get";
         case Workload::mix: return "mix";
+        case Workload::scan: return "scan";
     }
     return "?";
 }

@@ -13,7 +13,7 @@
 
 namespace rediscluster_bench {
 
-enum class Workload { set, get, mix };
+enum class Workload { set, get, mix, scan };
 
 /// Which pool the client runs on (see RedisClusterOptions).
 enum class PoolChoice {
@@ -59,6 +59,13 @@ struct BenchOptions {
     /// Also run redis-benchmark --cluster with matching settings.
     bool compare = false;
     std::string redis_benchmark_path = "/usr/bin/redis-benchmark";
+    /// -t scan: SCAN's COUNT. 10 is the server's default, which redis-cli
+    /// --scan uses (it has no --count before 7.2).
+    std::size_t scan_count = 10;
+    /// -t scan: whole-cluster scans timed (the median is reported).
+    unsigned rounds = 5;
+    /// -t scan --compare: the redis-cli binary.
+    std::string redis_cli_path = "/usr/bin/redis-cli";
     bool help = false;
 };
 
