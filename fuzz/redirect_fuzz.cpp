@@ -38,6 +38,7 @@ const std::type_info& expected_type(ErrorReplyKind kind) {
         case ErrorReplyKind::loading: return typeid(BusyLoadingError);
         case ErrorReplyKind::authentication: return typeid(AuthenticationError);
         case ErrorReplyKind::read_only: return typeid(ReadOnlyError);
+        case ErrorReplyKind::no_script: return typeid(NoScriptError);
         case ErrorReplyKind::max_clients: return typeid(ConnectionError);
         case ErrorReplyKind::other: return typeid(ResponseError);
     }

@@ -17,6 +17,7 @@ std::optional<Failure> classify_error_reply_text(std::string_view text) noexcept
         // connection (or node) may do.
         case ErrorReplyKind::max_clients: return Failure::Connection;
         case ErrorReplyKind::cross_slot:
+        case ErrorReplyKind::no_script:
         case ErrorReplyKind::exec_abort:
         case ErrorReplyKind::authentication:
         case ErrorReplyKind::other: return std::nullopt;

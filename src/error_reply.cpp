@@ -45,6 +45,7 @@ ErrorReplyKind classify_error_reply(std::string_view text) noexcept {
         return ErrorReplyKind::authentication;
     }
     if (starts_with_word(text, "READONLY")) return ErrorReplyKind::read_only;
+    if (starts_with_word(text, "NOSCRIPT")) return ErrorReplyKind::no_script;
     if (starts_with_word(text, "EXECABORT")) return ErrorReplyKind::exec_abort;
     if (starts_with_word(text, "ERR")) {
         // WRONGPASS's text under the generic ERR code is still a refusal
@@ -132,6 +133,7 @@ void throw_error_reply(std::string_view text, std::string_view current_host) {
         case ErrorReplyKind::loading: throw BusyLoadingError(message);
         case ErrorReplyKind::authentication: throw AuthenticationError(message);
         case ErrorReplyKind::read_only: throw ReadOnlyError(message);
+        case ErrorReplyKind::no_script: throw NoScriptError(message);
         case ErrorReplyKind::max_clients: throw ConnectionError(message);
         case ErrorReplyKind::exec_abort: throw ExecAbortError(message);
         case ErrorReplyKind::other: break;

@@ -9,6 +9,7 @@
 //   rc.set("user:1000", "alice");
 //   auto name = rc.get("user:1000");            // std::optional<std::string>
 //   auto reply = rc.execute_command("HINCRBY", "h", "field", 5);
+//   auto n = rc.command<std::int64_t>("HINCRBY", "h", "field", 5);   // typed
 // ```
 //
 // Thread safety: a RedisCluster may be shared between threads; every method
@@ -192,6 +193,27 @@ public:
         execute_command_range_into(reply, args);
         return reply;
     }
+    /// execute_command() read as a T (see reply_cast.hpp for the types and
+    /// the replies each reads):
+    /// `rc.command<std::map<std::string, std::string>>("HGETALL", "h")`.
+    /// An error reply throws its typed exception as execute_command()
+    /// does; a reply that does not fit T throws ReplyTypeError (the command
+    /// has run). A T nothing converts to does not compile.
+    template <class T, CommandArgument... Args>
+    T command(const Args&... args) {
+        static_assert(ReplyConvertible<T>, "rc.command<T>: no conversion from a Reply to T (see reply_cast.hpp)");
+        Reply reply;
+        execute_command_into(reply, args...);
+        return std::move(reply).as<T>();
+    }
+    /// command() with the arguments in a range.
+    template <class T, std::ranges::forward_range Range>
+        requires CommandArgument<std::ranges::range_value_t<Range>>
+    T command_range(const Range& args) {
+        static_assert(ReplyConvertible<T>, "rc.command_range<T>: no conversion from a Reply to T (see reply_cast.hpp)");
+        return execute_command_range(args).template as<T>();
+    }
+
     /// Runs one encoded command (see encode_command). Throws DataError when
     /// `packed` is not exactly one whole command.
     Reply execute_packed(std::string_view packed);
@@ -256,6 +278,18 @@ public:
     // The typed commands (get, set, incr, hset, lpush, zadd...) come from
     // Commands<RedisCluster> (commands.hpp): each runs at once and returns
     // its value.
+
+    // --- scripts --------------------------------------------------------
+    /// SCRIPT LOAD on every master (so EVALSHA finds the script whichever
+    /// node serves its keys); the script's SHA1.
+    std::string script_load(std::string_view script);
+    /// Runs `script` by its SHA1 (EVALSHA), computed here, and when the node
+    /// answers NOSCRIPT (the script was never loaded there, or was flushed,
+    /// or a failover brought a node without it) sends the script itself
+    /// (EVAL), which also caches it on that node. Keys must share a slot.
+    /// Other error replies are thrown as execute_command() throws them.
+    Reply eval_cached(std::string_view script, std::span<const std::string_view> keys = {},
+                      std::span<const std::string_view> args = {});
 
     // --- whole cluster --------------------------------------------------
     /// PING on every master; true when all answer.

@@ -31,6 +31,7 @@ enum class ErrorReplyKind : std::uint8_t {
                      // configured...", "ERR Client sent AUTH, but no
                      // password is set"                 → AuthenticationError
     read_only,       // READONLY                         → ReadOnlyError
+    no_script,       // NOSCRIPT                         → NoScriptError
     max_clients,     // "ERR max number of clients reached" → ConnectionError
     exec_abort,      // EXECABORT                        → ExecAbortError
     other,           // anything else                    → ResponseError

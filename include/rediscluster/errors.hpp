@@ -25,11 +25,14 @@
 //           ├── TryAgainError
 //           ├── ClusterDownError           (also a ClusterError)
 //           ├── ClusterCrossSlotError
-//           └── ReadOnlyError              (write sent to a replica)
+//           ├── ReadOnlyError              (write sent to a replica)
+//           ├── NoScriptError              (NOSCRIPT: EVALSHA of a script the node does not hold)
+//           └── ReplyTypeError             (also a DataError: a reply of another shape than asked)
 //
 // As in the Python original, MovedError derives from AskError (both are
 // redirects carrying the same fields) and ClusterDownError is both a
-// ClusterError and a ResponseError. C++ needs virtual inheritance for that
+// ClusterError and a ResponseError; ReplyTypeError is both a ResponseError
+// and a DataError (what typed reads threw before it existed). C++ needs virtual inheritance for that
 // diamond; users never see it: `catch (const ResponseError&)` and
 // `catch (const ClusterError&)` both catch a ClusterDownError.
 //
@@ -234,6 +237,25 @@ class ReadOnlyError : public ResponseError {
 public:
     explicit ReadOnlyError(const std::string& message)
         : Error(message), RedisError(message), ResponseError(message) {}
+};
+
+/// NOSCRIPT: EVALSHA named a script the node does not hold (never loaded
+/// there, or flushed since). RedisCluster::eval_cached() answers it by
+/// sending the script itself.
+class NoScriptError : public ResponseError {
+public:
+    explicit NoScriptError(const std::string& message)
+        : Error(message), RedisError(message), ResponseError(message) {}
+};
+
+/// A reply that does not have the shape a typed read asked for (see
+/// reply_cast.hpp): an array where a string was expected, "abc" read as a
+/// number, 300 read as a std::uint8_t. The message names the type asked for
+/// and what came. Also a DataError, which typed reads threw before.
+class ReplyTypeError : public ResponseError, public DataError {
+public:
+    explicit ReplyTypeError(const std::string& message)
+        : Error(message), RedisError(message), ResponseError(message), DataError(message) {}
 };
 
 }  // namespace rediscluster

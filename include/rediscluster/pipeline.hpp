@@ -79,7 +79,10 @@ public:
 
     // The typed commands (get, set, incr, hset...) come from
     // Commands<Pipeline> (commands.hpp): each queues its command and
-    // returns this pipeline; its reply is in execute()'s result.
+    // returns this pipeline; its reply is in execute()'s result, to read
+    // with `.as<T>()` (reply_cast.hpp). The blocking ones (blpop, brpop,
+    // blmove, bzpopmin, bzpopmax) throw RedisClusterException when added,
+    // as execute_command does for every blocking command.
 
     /// Sends every queued command and returns their replies in the order
     /// they were added; the queue is then empty (the pipeline may be used

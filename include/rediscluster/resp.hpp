@@ -134,6 +134,18 @@ public:
     /// Doubles compare with ==, so a NaN reply never equals itself.
     friend bool operator==(const Reply& a, const Reply& b);
 
+    /// This reply as a T: `reply.as<std::int64_t>()`,
+    /// `reply.as<std::optional<std::string>>()`,
+    /// `reply.as<std::vector<std::pair<std::string, double>>>()`. The types
+    /// and the replies each reads are listed in reply_cast.hpp. Throws
+    /// ReplyTypeError when the reply does not fit T, and the typed exception
+    /// of an error reply; a T nothing converts to does not compile. The
+    /// rvalue form moves a string out instead of copying it.
+    template <class T>
+    [[nodiscard]] T as() const&;
+    template <class T>
+    [[nodiscard]] T as() &&;
+
     /// A short human-readable rendering for logs and messages, e.g.
     /// `["OK", 42, nil]`. Long strings and aggregates are elided.
     [[nodiscard]] std::string to_debug_string() const;
@@ -322,3 +334,6 @@ void encode_command_range(std::string& out, const Range& args) {
 }
 
 }  // namespace rediscluster
+
+// Reply::as() and the conversions behind it.
+#include "rediscluster/reply_cast.hpp"

@@ -76,6 +76,7 @@ TEST(ClassifyErrorReply, EveryKindFromRealServerTexts) {
          ErrorReplyKind::authentication},
         {"ERR Client sent AUTH, but no password is set", ErrorReplyKind::authentication},
         {"READONLY You can't write against a read only replica.", ErrorReplyKind::read_only},
+        {"NOSCRIPT No matching script. Please use EVAL.", ErrorReplyKind::no_script},
         {"ERR max number of clients reached", ErrorReplyKind::max_clients},
         {"EXECABORT Transaction discarded because of previous errors.", ErrorReplyKind::exec_abort},
         {"ERR unknown command 'FOO', with args beginning with: ", ErrorReplyKind::other},
@@ -99,6 +100,7 @@ TEST(ClassifyErrorReply, OnlyWholeWordsCount) {
     EXPECT_EQ(classify_error_reply("ASKING is not an error"), ErrorReplyKind::other);
     EXPECT_EQ(classify_error_reply("LOADINGS"), ErrorReplyKind::other);
     EXPECT_EQ(classify_error_reply("READONLYX"), ErrorReplyKind::other);
+    EXPECT_EQ(classify_error_reply("NOSCRIPTS"), ErrorReplyKind::other);
     EXPECT_EQ(classify_error_reply("ERRinvalid password"), ErrorReplyKind::other);
     // The words are upper case on the wire; lower case is not theirs.
     EXPECT_EQ(classify_error_reply("moved 1 h:1"), ErrorReplyKind::other);
@@ -315,6 +317,7 @@ TEST(ThrowErrorReply, EachKindHasItsExactTypeAndKeepsTheWholeText) {
          type_name<AuthenticationError>()},
         {"ERR Client sent AUTH, but no password is set", type_name<AuthenticationError>()},
         {"READONLY You can't write against a read only replica.", type_name<ReadOnlyError>()},
+        {"NOSCRIPT No matching script. Please use EVAL.", type_name<NoScriptError>()},
         {"ERR max number of clients reached", type_name<ConnectionError>()},
         {"EXECABORT Transaction discarded because of previous errors.", type_name<ExecAbortError>()},
         {"WRONGTYPE Operation against a key holding the wrong kind of value", type_name<ResponseError>()},
