@@ -40,6 +40,7 @@ const std::type_info& expected_type(ErrorReplyKind kind) {
         case ErrorReplyKind::read_only: return typeid(ReadOnlyError);
         case ErrorReplyKind::no_script: return typeid(NoScriptError);
         case ErrorReplyKind::max_clients: return typeid(ConnectionError);
+        case ErrorReplyKind::exec_abort: return typeid(ExecAbortError);
         case ErrorReplyKind::other: return typeid(ResponseError);
     }
     std::abort();  // a kind this target does not know yet: update it

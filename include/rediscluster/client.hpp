@@ -236,28 +236,15 @@ public:
     /// `reply` itself must not be shared by concurrent calls.
     template <CommandArgument... Args>
     Reply& execute_command_into(Reply& reply, const Args&... args) {
-        static_assert(sizeof...(Args) > 0, "a command needs at least its name");
-        const ArgumentText texts[] = {ArgumentText(args)...};
-        std::string_view views[sizeof...(Args)];
-        for (std::size_t i = 0; i < sizeof...(Args); ++i) views[i] = texts[i].view();
-        return execute_arguments_into(reply, views);
+        return with_argument_views(
+            [&](auto views) -> decltype(auto) { return execute_arguments_into(reply, views); }, args...);
     }
     /// execute_command_into() with the arguments in a range.
     template <std::ranges::forward_range Range>
         requires CommandArgument<std::ranges::range_value_t<Range>>
     Reply& execute_command_range_into(Reply& reply, const Range& args) {
-        if constexpr (std::ranges::contiguous_range<Range> &&
-                      std::same_as<std::ranges::range_value_t<Range>, std::string_view>) {
-            return execute_arguments_into(reply, std::span<const std::string_view>(std::ranges::data(args),
-                                                                                  std::ranges::size(args)));
-        } else {
-            std::vector<ArgumentText> texts;
-            for (const auto& arg : args) texts.emplace_back(arg);
-            std::vector<std::string_view> views;
-            views.reserve(texts.size());
-            for (const auto& text : texts) views.push_back(text.view());
-            return execute_arguments_into(reply, views);
-        }
+        return with_range_views([&](auto views) -> decltype(auto) { return execute_arguments_into(reply, views); },
+                                args);
     }
     /// execute_packed() reading the reply into `reply`, as
     /// execute_command_into().

@@ -59,22 +59,13 @@ public:
     /// (ClusterCrossSlotError).
     template <CommandArgument... Args>
     Pipeline& execute_command(const Args&... args) {
-        static_assert(sizeof...(Args) > 0, "a command needs at least its name");
-        const ArgumentText texts[] = {ArgumentText(args)...};
-        std::string_view views[sizeof...(Args)];
-        for (std::size_t i = 0; i < sizeof...(Args); ++i) views[i] = texts[i].view();
-        return add(views);
+        return with_argument_views([&](auto views) -> decltype(auto) { return add(views); }, args...);
     }
     /// execute_command() with the arguments in a range.
     template <std::ranges::forward_range Range>
         requires CommandArgument<std::ranges::range_value_t<Range>>
     Pipeline& execute_command_range(const Range& args) {
-        std::vector<ArgumentText> texts;
-        for (const auto& arg : args) texts.emplace_back(arg);
-        std::vector<std::string_view> views;
-        views.reserve(texts.size());
-        for (const auto& text : texts) views.push_back(text.view());
-        return add(views);
+        return with_range_views([&](auto views) -> decltype(auto) { return add(views); }, args);
     }
 
     // The typed commands (get, set, incr, hset...) come from

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "rediscluster/errors.hpp"
@@ -289,6 +290,37 @@ private:
     std::uint8_t digits_size_ = 0;
     bool formatted_ = false;
 };
+
+/// Calls `f` with `args` as one std::span<const std::string_view>: strings
+/// as they are, numbers formatted on the stack. How every
+/// execute_command() hands its arguments on without allocating.
+template <class F, CommandArgument... Args>
+decltype(auto) with_argument_views(F&& f, const Args&... args) {
+    static_assert(sizeof...(Args) > 0, "a command needs at least its name");
+    const ArgumentText texts[] = {ArgumentText(args)...};
+    std::string_view views[sizeof...(Args)];
+    for (std::size_t i = 0; i < sizeof...(Args); ++i) views[i] = texts[i].view();
+    return std::forward<F>(f)(std::span<const std::string_view>(views));
+}
+
+/// with_argument_views() for a range of arguments: a contiguous range of
+/// std::string_view is passed as it is, anything else through a vector of
+/// views.
+template <class F, std::ranges::forward_range Range>
+    requires CommandArgument<std::ranges::range_value_t<Range>>
+decltype(auto) with_range_views(F&& f, const Range& args) {
+    if constexpr (std::ranges::contiguous_range<Range> &&
+                  std::same_as<std::ranges::range_value_t<Range>, std::string_view>) {
+        return std::forward<F>(f)(std::span<const std::string_view>(std::ranges::data(args), std::ranges::size(args)));
+    } else {
+        std::vector<ArgumentText> texts;
+        for (const auto& arg : args) texts.emplace_back(arg);
+        std::vector<std::string_view> views;
+        views.reserve(texts.size());
+        for (const auto& text : texts) views.push_back(text.view());
+        return std::forward<F>(f)(std::span<const std::string_view>(views));
+    }
+}
 
 /// Appends the header of a command of `count` arguments ("*<count>\r\n"):
 /// the first piece of what encode_command() writes.

@@ -71,10 +71,7 @@ public:
     template <CommandArgument... Keys>
     Transaction& watch(const Keys&... keys) {
         static_assert(sizeof...(Keys) > 0, "watch() needs at least one key");
-        const ArgumentText texts[] = {ArgumentText(keys)...};
-        std::string_view views[sizeof...(Keys)];
-        for (std::size_t i = 0; i < sizeof...(Keys); ++i) views[i] = texts[i].view();
-        return watch_keys(views);
+        return with_argument_views([&](auto views) -> decltype(auto) { return watch_keys(views); }, keys...);
     }
     /// watch() with the keys in a span.
     Transaction& watch_keys(std::span<const std::string_view> keys);
@@ -85,22 +82,13 @@ public:
     /// that run on every master (PING, DBSIZE, KEYS...).
     template <CommandArgument... Args>
     Transaction& execute_command(const Args&... args) {
-        static_assert(sizeof...(Args) > 0, "a command needs at least its name");
-        const ArgumentText texts[] = {ArgumentText(args)...};
-        std::string_view views[sizeof...(Args)];
-        for (std::size_t i = 0; i < sizeof...(Args); ++i) views[i] = texts[i].view();
-        return queue(views);
+        return with_argument_views([&](auto views) -> decltype(auto) { return queue(views); }, args...);
     }
     /// execute_command() with the arguments in a range.
     template <std::ranges::forward_range Range>
         requires CommandArgument<std::ranges::range_value_t<Range>>
     Transaction& execute_command_range(const Range& args) {
-        std::vector<ArgumentText> texts;
-        for (const auto& arg : args) texts.emplace_back(arg);
-        std::vector<std::string_view> views;
-        views.reserve(texts.size());
-        for (const auto& text : texts) views.push_back(text.view());
-        return queue(views);
+        return with_range_views([&](auto views) -> decltype(auto) { return queue(views); }, args);
     }
 
     // The typed commands (get, set, incr, hset...) come from
@@ -168,11 +156,7 @@ public:
     /// returns its reply; error replies are thrown as typed exceptions.
     template <CommandArgument... Args>
     Reply execute_command(const Args&... args) {
-        static_assert(sizeof...(Args) > 0, "a command needs at least its name");
-        const ArgumentText texts[] = {ArgumentText(args)...};
-        std::string_view views[sizeof...(Args)];
-        for (std::size_t i = 0; i < sizeof...(Args); ++i) views[i] = texts[i].view();
-        return run(views);
+        return with_argument_views([&](auto views) -> decltype(auto) { return run(views); }, args...);
     }
 
 private:

@@ -154,7 +154,7 @@ TEST_F(Scan, ScanGoesToMastersEvenWhenReadsGoToReplicas) {
     // Nodes 0..2 started as the masters; a failover test elsewhere may have
     // swapped roles, so judge by each node's role now.
     for (int node = 0; node < 6; ++node) {
-        const auto role = test::node_command(test::plain_node(node), {"ROLE"})[0].str();
+        const std::string role(test::node_command(test::plain_node(node), {"ROLE"})[0].str());
         if (role == "master") {
             EXPECT_GT(scans_on(node), before[static_cast<std::size_t>(node)]) << "node " << node;
         } else {
