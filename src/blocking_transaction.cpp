@@ -33,8 +33,8 @@ void leave_connection(PinnedTransaction& tx) noexcept {
 
 std::optional<CommandEvent> BlockingDriver::exchange(PinnedTransaction& tx, const CommandAction& action,
                                                      Attempt& attempt, std::string_view payload,
-                                                     std::size_t payload_replies, std::vector<Reply>& replies,
-                                                     bool& watched_now) {
+                                                     std::size_t payload_replies, bool guarded,
+                                                     std::vector<Reply>& replies, bool& watched_now) {
     attempt.reset();
     replies.clear();
     watched_now = false;
@@ -48,7 +48,7 @@ std::optional<CommandEvent> BlockingDriver::exchange(PinnedTransaction& tx, cons
         if (tx.connection && tx.connection.node().name != target.name) leave_connection(tx);
         // EXEC after values were read under a watch that could not follow:
         // not sent, the caller reports it not executed.
-        if (tx.watch_lost && payload_replies > 1) return std::nullopt;
+        if (tx.watch_lost && guarded) return std::nullopt;
         if (!tx.connection) tx.connection = pool_.get_connection_by_node(target);
 
         std::string batch;
@@ -105,28 +105,32 @@ std::optional<CommandEvent> BlockingDriver::judge_watch(const std::vector<Reply>
 std::optional<CommandFailure> BlockingDriver::watch(PinnedTransaction& tx, Reply& reply) {
     Attempt attempt;
     std::vector<Reply> replies;
-    return drive(tx.slot, "WATCH", options_.command_timeout, attempt, [&](const CommandAction& action, Attempt& current) -> CommandEvent {
+    const auto send = [&](const CommandAction& action, Attempt& current) -> CommandEvent {
         bool watched_now = false;
-        if (auto failed = exchange(tx, action, current, {}, 0, replies, watched_now)) return *failed;
+        if (auto failed = exchange(tx, action, current, {}, 0, false, replies, watched_now)) return *failed;
         if (auto failed = judge_watch(replies, watched_now, current, tx.connection.node())) return *failed;
         reply = Reply::simple_string("OK");
         return {.kind = EventKind::Replied};
-    });
+    };
+    return drive(tx.slot, "WATCH", options_.command_timeout, attempt, send);
 }
 
 std::optional<CommandFailure> BlockingDriver::run_pinned(PinnedTransaction& tx, const Request& request,
                                                          std::size_t index, Reply& reply) {
     Attempt attempt;
     std::vector<Reply> replies;
-    return drive(tx.slot, request.name(index), options_.command_timeout, attempt, [&](const CommandAction& action, Attempt& current) {
+    const auto send = [&](const CommandAction& action, Attempt& current) {
         bool watched_now = false;
-        if (auto failed = exchange(tx, action, current, request.packed(index), 1, replies, watched_now)) return *failed;
+        if (auto failed = exchange(tx, action, current, request.packed(index), 1, false, replies, watched_now)) {
+            return *failed;
+        }
         if (auto failed = judge_watch(replies, watched_now, current, tx.connection.node())) return *failed;
         reply = std::move(replies.back());
         const auto event = judge_reply(reply, current, tx.connection.node());
         if (event.kind == EventKind::Replied && !tx.watched.empty()) tx.read_under_watch = true;
         return event;
-    });
+    };
+    return drive(tx.slot, request.name(index), options_.command_timeout, attempt, send);
 }
 
 std::optional<CommandFailure> BlockingDriver::exec(PinnedTransaction& tx, const Request& queued, Reply& reply,
@@ -136,9 +140,11 @@ std::optional<CommandFailure> BlockingDriver::exec(PinnedTransaction& tx, const 
     payload.append(kExec);
     Attempt attempt;
     std::vector<Reply> replies;
-    auto failure = drive(tx.slot, "EXEC", options_.command_timeout, attempt, [&](const CommandAction& action, Attempt& current) -> CommandEvent {
+    const auto send = [&](const CommandAction& action, Attempt& current) -> CommandEvent {
         bool watched_now = false;
-        if (auto failed = exchange(tx, action, current, payload, queued.size() + 2, replies, watched_now)) return *failed;
+        if (auto failed = exchange(tx, action, current, payload, queued.size() + 2, true, replies, watched_now)) {
+            return *failed;
+        }
         if (tx.watch_lost) {
             reply = Reply::null();
             return {.kind = EventKind::Replied};
@@ -164,8 +170,8 @@ std::optional<CommandFailure> BlockingDriver::exec(PinnedTransaction& tx, const 
             }
         }
         return judge_reply(reply, current, node);
-    });
-    return failure;
+    };
+    return drive(tx.slot, "EXEC", options_.command_timeout, attempt, send);
 }
 
 void BlockingDriver::unpin(PinnedTransaction& tx, bool keep) noexcept {

@@ -1,6 +1,7 @@
 #include "detail/client_core.hpp"
 
 #include "detail/multi_key.hpp"
+#include "detail/thread_lease.hpp"
 
 namespace rediscluster::detail {
 
@@ -69,30 +70,6 @@ struct SplitScratch {
     std::vector<std::string_view> part;
     std::vector<Reply> replies;
     std::vector<std::optional<CommandFailure>> failures;
-    bool lent = false;
-};
-
-// Lends the thread's SplitScratch, or a fresh one when it is lent already.
-class SplitLease {
-public:
-    SplitLease() {
-        thread_local SplitScratch scratch;
-        if (scratch.lent) {
-            own_ = std::make_unique<SplitScratch>();
-            scratch_ = own_.get();
-        } else {
-            scratch_ = &scratch;
-        }
-        scratch_->lent = true;
-    }
-    ~SplitLease() { scratch_->lent = false; }
-    SplitLease(const SplitLease&) = delete;
-    SplitLease& operator=(const SplitLease&) = delete;
-    SplitScratch* operator->() const noexcept { return scratch_; }
-
-private:
-    SplitScratch* scratch_;
-    std::unique_ptr<SplitScratch> own_;
 };
 
 }  // namespace
@@ -100,9 +77,9 @@ private:
 std::optional<CommandFailure> ClientCore::run_maybe_split(std::span<const std::string_view> args, Reply& reply,
                                                           bool& split) {
     split = false;
-    // Most commands leave here at the argument count or the name.
-    if (args.size() < 3) return std::nullopt;
-    SplitLease scratch;
+    // Most commands leave here, at the argument count or the name.
+    if (!may_split_by_slot(args)) return std::nullopt;
+    ThreadLease<SplitScratch> scratch;
     if (!plan_multi_key_split(args, scratch->plan)) return std::nullopt;
     split = true;
     const auto& plan = scratch->plan;

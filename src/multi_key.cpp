@@ -55,10 +55,13 @@ void MultiKeyPlan::part_arguments(std::span<const std::string_view> args, std::s
     }
 }
 
-bool plan_multi_key_split(std::span<const std::string_view> args, MultiKeyPlan& plan) {
+bool may_split_by_slot(std::span<const std::string_view> args) noexcept {
     // Two keys at least: every other command leaves at the first test.
-    if (args.size() < 3) return false;
-    const auto* command = find_split_command(args[0]);
+    return args.size() >= 3 && find_split_command(args[0]) != nullptr;
+}
+
+bool plan_multi_key_split(std::span<const std::string_view> args, MultiKeyPlan& plan) {
+    const auto* command = args.size() >= 3 ? find_split_command(args[0]) : nullptr;
     if (command == nullptr) return false;
     const auto argument_count = args.size() - 1;
     if (argument_count % command->step != 0) {

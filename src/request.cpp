@@ -38,30 +38,10 @@ namespace {
 // lifetime.
 constexpr std::size_t kMaxKeptText = 64 * 1024;
 
-struct ThreadRequestSlot {
-    Request request;
-    bool lent = false;
-};
-thread_local ThreadRequestSlot thread_request;
-
 }  // namespace
 
-ThreadRequest::ThreadRequest() noexcept {
-    auto& shared = thread_request;
-    if (shared.lent) {
-        request_ = &own_;
-        return;
-    }
-    shared.lent = true;
-    shared.request.clear();
-    request_ = &shared.request;
-}
-
 ThreadRequest::~ThreadRequest() {
-    if (request_ == &own_) return;
-    auto& shared = thread_request;
-    if (shared.request.capacity() > kMaxKeptText) shared.request.release_storage();
-    shared.lent = false;
+    if (lease_.get().capacity() > kMaxKeptText) lease_.get().release_storage();
 }
 
 PackedArguments parse_packed_command(std::string_view packed) {

@@ -156,10 +156,11 @@ private:
     // One attempt of a transaction's exchange: pins the connection to the
     // action's target (watching again when it is new), writes the WATCH
     // still due and `payload`, reads every reply into `replies` (WATCH's
-    // first when there is one, then `payload_replies` more). Returns the
-    // failure's event, or nullopt when every reply was read.
+    // first when there is one, then `payload_replies` more). A `guarded`
+    // payload (EXEC) is not sent once tx.watch_lost. Returns the failure's
+    // event, or nullopt when every reply was read.
     std::optional<CommandEvent> exchange(PinnedTransaction& tx, const CommandAction& action, Attempt& attempt,
-                                         std::string_view payload, std::size_t payload_replies,
+                                         std::string_view payload, std::size_t payload_replies, bool guarded,
                                          std::vector<Reply>& replies, bool& watched_now);
     // The event for a failed reply to the WATCH an exchange sent first;
     // nullopt when it was OK or none was sent.

@@ -66,6 +66,10 @@ private:
     std::vector<std::uint64_t> sorted_;  // slot and position, packed for sorting
 };
 
+/// Whether `args` may be split: a command above with two keys at least.
+/// Only a look at the argument count and the name.
+[[nodiscard]] bool may_split_by_slot(std::span<const std::string_view> args) noexcept;
+
 /// Plans the split of `args` into `plan` (whose storage is reused) when it
 /// is one of the commands above and its keys span slots; false otherwise
 /// (the command then goes as it is, or is refused as before). Cheap for

@@ -19,6 +19,7 @@
 
 #include "detail/command_routing.hpp"
 #include "detail/small_vector.hpp"
+#include "detail/thread_lease.hpp"
 #include "rediscluster/nodes.hpp"
 
 namespace rediscluster::detail {
@@ -101,17 +102,16 @@ private:
 /// server's COMMAND table) gets a Request of its own instead.
 class ThreadRequest {
 public:
-    ThreadRequest() noexcept;
+    ThreadRequest() noexcept { lease_.get().clear(); }
     ~ThreadRequest();
     ThreadRequest(const ThreadRequest&) = delete;
     ThreadRequest& operator=(const ThreadRequest&) = delete;
 
     /// Empty at the start of the lease.
-    [[nodiscard]] Request& get() noexcept { return *request_; }
+    [[nodiscard]] Request& get() noexcept { return lease_.get(); }
 
 private:
-    Request* request_;  // the thread's, or own_ when that one is lent
-    Request own_;
+    ThreadLease<Request> lease_;
 };
 
 /// The arguments of an encoded command, as views into it; inline up to 16,
