@@ -33,6 +33,9 @@ void validate(const ConnectionOptions& options) {
         invalid_option("busy_poll", std::to_string(options.busy_poll.count()) + " us",
                        "expected 0 (off) to " + std::to_string(kMaxBusyPoll.count()) + " us");
     }
+    if (options.protocol != 2 && options.protocol != 3) {
+        invalid_option("protocol", std::to_string(options.protocol), "expected 2 (RESP2) or 3 (RESP3)");
+    }
     const auto& keepalive = options.socket_keepalive_options;
     if ((keepalive.idle && keepalive.idle->count() <= 0) || (keepalive.interval && keepalive.interval->count() <= 0) ||
         (keepalive.count && *keepalive.count <= 0)) {
@@ -127,19 +130,44 @@ Reply Connection::handshake_command(std::string_view step, std::initializer_list
 }
 
 void Connection::on_connect() {
-    if (options_.password) {
+    if (options_.protocol == 3) {
+        hello();
+    } else if (options_.password) {
         if (options_.username) {
             (void)handshake_command("AUTH", {"AUTH", *options_.username, *options_.password});
         } else {
             (void)handshake_command("AUTH", {"AUTH", *options_.password});
         }
     }
-    if (options_.client_name) {
+    if (options_.client_name && options_.protocol != 3) {
         (void)handshake_command("CLIENT SETNAME", {"CLIENT", "SETNAME", *options_.client_name});
     }
     if (options_.db != 0) {
         const auto db = std::to_string(options_.db);
         (void)handshake_command("SELECT " + db, {"SELECT", db});
+    }
+}
+
+// HELLO 3 with the credentials and the name: one round trip where RESP2
+// takes up to three.
+void Connection::hello() {
+    std::vector<std::string_view> command{"HELLO", "3"};
+    if (options_.password) {
+        command.insert(command.end(), {"AUTH", options_.username ? std::string_view(*options_.username) : "default",
+                                       *options_.password});
+    }
+    if (options_.client_name) command.insert(command.end(), {"SETNAME", *options_.client_name});
+    std::string packed;
+    encode_command_range(packed, command);
+    transport_->write_all(packed);
+    ++pending_replies_;
+    try {
+        (void)read_response();
+    } catch (const AuthenticationError& e) {
+        throw AuthenticationError("HELLO 3 failed on " + endpoint_ + ": " + e.what());
+    } catch (const ResponseError& e) {
+        throw RedisClusterConfigError("protocol 3: the server at " + endpoint_ + " refused HELLO 3 (" + e.what() +
+                                      "); it needs Redis 6 or later, or use protocol 2");
     }
 }
 

@@ -116,6 +116,12 @@ struct ConnectionOptions {
     bool ssl_check_hostname = true;
     /// Limits on reply sizes (see ParserLimits).
     ParserLimits parser_limits = {};
+    /// The protocol the connection speaks: 2 (RESP2, the default) or 3.
+    /// With 3, the handshake is one HELLO 3 (carrying AUTH and SETNAME) and
+    /// replies come as RESP3 types (maps, sets, doubles, booleans...); a
+    /// server that refuses HELLO 3 fails the connect with
+    /// RedisClusterConfigError naming the node and its answer.
+    int protocol = 2;
 };
 
 /// A connection to one Redis server. Usually used as ClusterConnection or
@@ -143,7 +149,8 @@ public:
     [[nodiscard]] bool connect_attempted() const noexcept { return connect_attempted_; }
 
     /// Runs after the socket (and TLS) is up: AUTH when a password is set,
-    /// CLIENT SETNAME when client_name is set, SELECT when db is not 0.
+    /// CLIENT SETNAME when client_name is set (with protocol 3, one HELLO 3
+    /// carrying both), SELECT when db is not 0.
     /// Wrong credentials throw AuthenticationError("<step> failed on
     /// host:port: <server's text>"); any other refusal a ConnectionError
     /// naming the step and the node.
@@ -230,6 +237,8 @@ protected:
 
 private:
     void fail() noexcept;
+    // The handshake of protocol 3 (HELLO 3 with AUTH and SETNAME).
+    void hello();
     void finish_reply(Reply& out);
 
     ConnectionOptions options_;

@@ -318,6 +318,53 @@ TEST(ConnectionFake, OnConnectSendsAuthSetnameReadonlyInOrderOnce) {
     EXPECT_EQ(node.problems(), kNoProblems);
 }
 
+TEST(ConnectionFake, ProtocolThreeIsOneHelloCarryingAuthAndSetname) {
+    FakeNode node({{
+        expect({"HELLO", "3", "AUTH", "alice", "wonderland", "SETNAME", "fake-client"},
+               "%1\r\n+proto\r\n:3\r\n"),
+        expect({"HGETALL", "h"}, "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"),
+    }});
+    auto options = options_for(node);
+    options.username = "alice";
+    options.password = "wonderland";
+    options.client_name = "fake-client";
+    options.protocol = 3;
+    ClusterConnection connection(options);
+    EXPECT_EQ(connection.execute("HGETALL", "h"), Reply::map({Reply::bulk_string("f"), Reply::bulk_string("v")}));
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, ProtocolThreeWithAPasswordAloneAuthenticatesAsDefault) {
+    FakeNode node({{expect({"HELLO", "3", "AUTH", "default", "secret"}, "%1\r\n+proto\r\n:3\r\n"),
+                    expect({"PING"}, "+PONG\r\n")}});
+    auto options = options_for(node);
+    options.password = "secret";
+    options.protocol = 3;
+    ClusterConnection connection(options);
+    EXPECT_EQ(connection.execute("PING"), Reply::simple_string("PONG"));
+    EXPECT_EQ(node.problems(), kNoProblems);
+}
+
+TEST(ConnectionFake, AServerThatRefusesHelloThreeIsAConfigErrorNamingIt) {
+    FakeNode node({{expect({"HELLO", "3"}, "-ERR unknown command 'HELLO', with args beginning with: '3'\r\n")}});
+    auto options = options_for(node);
+    options.protocol = 3;
+    ClusterConnection connection(options);
+    const auto message = test::error_of<RedisClusterConfigError>([&] { (void)connection.execute("PING"); });
+    EXPECT_NE(message.find("protocol 3: the server at " + node.host() + ":" + std::to_string(node.port()) +
+                           " refused HELLO 3 (ERR unknown command 'HELLO'"),
+              std::string::npos)
+        << message;
+    EXPECT_FALSE(connection.is_connected());
+}
+
+TEST(ConnectionFake, AProtocolOtherThanTwoOrThreeIsRefusedBeforeConnecting) {
+    ConnectionOptions options;
+    options.protocol = 4;
+    EXPECT_EQ(test::error_of<RedisClusterConfigError>([&] { ClusterConnection connection(options); }),
+              "invalid protocol 4: expected 2 (RESP2) or 3 (RESP3)");
+}
+
 TEST(ConnectionFake, PasswordWithoutUsernameIsAuthWithOneArgument) {
     FakeNode node({{expect({"AUTH", "secret"}, "+OK\r\n"), expect({"PING"}, "+PONG\r\n")}});
     auto options = options_for(node);
