@@ -83,6 +83,8 @@ Pipeline RedisCluster::pipeline() {
     return Pipeline(std::make_unique<Pipeline::State>(std::static_pointer_cast<detail::ClientCore>(core_)));
 }
 
+PubSub RedisCluster::pubsub(PubSubOptions options) { return PubSub(connection_pool, options); }
+
 Transaction RedisCluster::transaction(std::string_view key_or_hash_tag) {
     return Transaction(std::make_unique<Transaction::State>(std::static_pointer_cast<detail::ClientCore>(core_),
                                                             key_slot(key_or_hash_tag)));

@@ -90,6 +90,8 @@ constexpr std::array kFixedKeys = std::to_array<KeySpec>({
     {"XCLAIM", 1, 1, 1, false}, {"XDEL", 1, 1, 1, false}, {"XLEN", 1, 1, 1, true},
     {"XPENDING", 1, 1, 1, true}, {"XRANGE", 1, 1, 1, true}, {"XREVRANGE", 1, 1, 1, true},
     {"XTRIM", 1, 1, 1, false}, {"XSETID", 1, 1, 1, false},
+    // sharded pub/sub: the channel is the key
+    {"SPUBLISH", 1, 1, 1, false},
     // subcommand-style, key at 2
     {"OBJECT", 2, 2, 1, true},
 });
@@ -289,7 +291,10 @@ CommandRoute route_special(std::string_view name, std::span<const std::string_vi
         return blocked(std::string(name) + " needs one connection for several commands: use RedisCluster::transaction()");
     }
     if (name == "SUBSCRIBE" || name == "PSUBSCRIBE" || name == "SSUBSCRIBE" || name == "UNSUBSCRIBE" ||
-        name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE" || name == "MONITOR" || name == "SYNC" || name == "PSYNC") {
+        name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE") {
+        return blocked(std::string(name) + " turns the connection into a stream of messages: use rc.pubsub()");
+    }
+    if (name == "MONITOR" || name == "SYNC" || name == "PSYNC") {
         return blocked(std::string(name) + " turns the connection into a stream; it cannot run through execute_command");
     }
     if (name == "SCAN") {

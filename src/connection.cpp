@@ -227,6 +227,36 @@ bool Connection::read_buffered_reply(Reply& out) {
     return true;
 }
 
+bool Connection::read_available_frame(Reply& out) {
+    if (!transport_) {
+        throw ConnectionError("Connection to " + endpoint_ + " is closed: nothing to read");
+    }
+    try {
+        // Reads until a frame is whole or the socket has nothing more, so
+        // that a false return leaves nothing behind that poll() would not
+        // report (a TLS record already decrypted included).
+        while (!parser_.next(out)) {
+            const auto space = parser_.prepare(kReadChunk);
+            const auto received = transport_->read_available(space);
+            parser_.commit(received);
+            if (received == 0) return false;
+        }
+    } catch (const ConnectionError& e) {
+        const bool partial = parser_.in_progress() || parser_.buffered() > 0;
+        fail();
+        if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
+        throw;
+    } catch (...) {
+        fail();
+        throw;
+    }
+    if (options_.decode_responses && !out.is_error()) {
+        detail::decode_reply(out, static_cast<detail::TextEncoding>(encoding_),
+                             static_cast<detail::DecodeErrors>(decode_errors_));
+    }
+    return true;
+}
+
 void Connection::finish_reply(Reply& out) {
     if (pending_replies_ > 0) --pending_replies_;
     if (options_.decode_responses && !out.is_error()) {

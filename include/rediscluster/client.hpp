@@ -31,6 +31,7 @@
 #include "rediscluster/nodes.hpp"
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
+#include "rediscluster/pubsub.hpp"
 #include "rediscluster/resp.hpp"
 #include "rediscluster/scan.hpp"
 #include "rediscluster/transaction.hpp"
@@ -261,6 +262,13 @@ public:
     /// so): see Transaction. It shares this client's connections and
     /// topology, and keeps them alive while it lives.
     [[nodiscard]] Transaction transaction(std::string_view key_or_hash_tag);
+
+    /// Subscriptions to channels, patterns and shard channels, with a
+    /// thread of its own that reads them and follows failovers and slot
+    /// migrations (see PubSub). It shares this client's pool and topology,
+    /// and keeps them alive while it lives. Publish with publish() and
+    /// spublish(). Throws RedisClusterConfigError for invalid `options`.
+    [[nodiscard]] PubSub pubsub(PubSubOptions options = {});
 
     // The typed commands (get, set, incr, hset, lpush, zadd...) come from
     // Commands<RedisCluster> (commands.hpp): each runs at once and returns

@@ -25,6 +25,7 @@
 // | commands/hyperloglog.hpp | PFADD, PFCOUNT, PFMERGE |
 // | commands/geo.hpp | GEOADD, GEODIST, GEOPOS, GEOSEARCH |
 // | commands/bitmaps.hpp | SETBIT, GETBIT, BITCOUNT, BITPOS |
+// | commands/pubsub.hpp | PUBLISH, SPUBLISH |
 //
 // Common rules:
 //  - Keys of one command must share a slot (ClusterCrossSlotError before
@@ -51,6 +52,7 @@
 #include "rediscluster/commands/hyperloglog.hpp"
 #include "rediscluster/commands/keys.hpp"
 #include "rediscluster/commands/lists.hpp"
+#include "rediscluster/commands/pubsub.hpp"
 #include "rediscluster/commands/scripting.hpp"
 #include "rediscluster/commands/sets.hpp"
 #include "rediscluster/commands/sorted_sets.hpp"
@@ -75,7 +77,8 @@ class Commands : public StringCommands<Runner>,
                  public ScriptingCommands<Runner>,
                  public HyperLogLogCommands<Runner>,
                  public GeoCommands<Runner>,
-                 public BitmapCommands<Runner> {
+                 public BitmapCommands<Runner>,
+                 public PubSubCommands<Runner> {
 private:
     friend struct detail::CommandRunnerAccess;
 

@@ -193,6 +193,12 @@ public:
     /// read_reply() if a whole reply has already arrived; false (without
     /// waiting) when not.
     bool read_buffered_reply(Reply& out);
+    /// The next frame (a reply or a RESP3 push) if one has arrived whole,
+    /// reading what the node has sent without waiting for more; false when
+    /// no whole frame is there yet. For a subscriber, whose frames come
+    /// unasked: it does not count them against pending_replies(). Fails
+    /// and closes like read_reply().
+    bool read_available_frame(Reply& out);
     /// Reads `count` replies in order; error replies are returned as values,
     /// so one failed command does not hide the others' replies.
     [[nodiscard]] std::vector<Reply> read_responses(std::size_t count);

@@ -10,6 +10,7 @@
 #include "rediscluster/nodes.hpp"
 #include "rediscluster/pipeline.hpp"
 #include "rediscluster/pool.hpp"
+#include "rediscluster/pubsub.hpp"
 #include "rediscluster/reply_cast.hpp"
 #include "rediscluster/resp.hpp"
 #include "rediscluster/scan.hpp"
