@@ -90,8 +90,10 @@ constexpr std::array kFixedKeys = std::to_array<KeySpec>({
     {"XCLAIM", 1, 1, 1, false}, {"XDEL", 1, 1, 1, false}, {"XLEN", 1, 1, 1, true},
     {"XPENDING", 1, 1, 1, true}, {"XRANGE", 1, 1, 1, true}, {"XREVRANGE", 1, 1, 1, true},
     {"XTRIM", 1, 1, 1, false}, {"XSETID", 1, 1, 1, false},
-    // sharded pub/sub: the channel is the key
-    {"SPUBLISH", 1, 1, 1, false},
+    // pub/sub: the channel goes where a key of its name would. SPUBLISH
+    // must; PUBLISH could go anywhere (the cluster relays it to every
+    // node), but a channel published through one node keeps its order.
+    {"PUBLISH", 1, 1, 1, false}, {"SPUBLISH", 1, 1, 1, false},
     // subcommand-style, key at 2
     {"OBJECT", 2, 2, 1, true},
 });

@@ -110,7 +110,11 @@ public:
 
     void subscribe(SubscriptionKind kind, std::vector<std::string> names);
     void unsubscribe(SubscriptionKind kind, const std::vector<std::string>& names);
-    std::optional<PubSubMessage> next_message(std::optional<std::chrono::milliseconds> timeout);
+    // The next message, unless stop() is called after the caller read
+    // `generation` from stop_generation().
+    std::optional<PubSubMessage> next_message(std::optional<std::chrono::milliseconds> timeout,
+                                              std::uint64_t generation);
+    std::uint64_t stop_generation() const;
     void stop();
     void close();
 
@@ -217,9 +221,14 @@ void PubSub::State::unsubscribe(SubscriptionKind kind, const std::vector<std::st
     wakeup_.notify();
 }
 
-std::optional<PubSubMessage> PubSub::State::next_message(std::optional<std::chrono::milliseconds> timeout) {
+std::uint64_t PubSub::State::stop_generation() const {
+    std::lock_guard lock(mutex_);
+    return stop_generation_;
+}
+
+std::optional<PubSubMessage> PubSub::State::next_message(std::optional<std::chrono::milliseconds> timeout,
+                                                         std::uint64_t generation) {
     std::unique_lock lock(mutex_);
-    const auto generation = stop_generation_;
     const auto ready = [&] { return !queue_.empty() || stop_generation_ != generation || closed_; };
     if (timeout) {
         messages_ready_.wait_for(lock, *timeout, ready);
@@ -559,11 +568,14 @@ void PubSub::sunsubscribe(const std::vector<std::string>& channels) {
 }
 
 std::optional<PubSubMessage> PubSub::get_message(std::chrono::milliseconds timeout) {
-    return state_->next_message(timeout);
+    return state_->next_message(timeout, state_->stop_generation());
 }
 
 void PubSub::run(const std::function<void(const PubSubMessage&)>& handler) {
-    while (auto message = state_->next_message(std::nullopt)) handler(*message);
+    // A stop() from the handler ends the loop too: the generation is read
+    // once, before the first message.
+    const auto generation = state_->stop_generation();
+    while (auto message = state_->next_message(std::nullopt, generation)) handler(*message);
 }
 
 void PubSub::stop() { state_->stop(); }

@@ -14,9 +14,11 @@ namespace rediscluster {
 template <class Runner>
 class PubSubCommands {
 public:
-    /// PUBLISH on any node (the cluster relays it to every node): the
-    /// number of subscribers of the node it went to that received it, not
-    /// of the whole cluster.
+    /// PUBLISH, sent to the master of the slot `channel` would have as a
+    /// key: the cluster relays it to every node, and a channel published
+    /// through one node reaches its subscribers in order. Returns the
+    /// number of subscribers of that node that received it, not of the
+    /// whole cluster.
     decltype(auto) publish(std::string_view channel, std::string_view message) {
         return detail::run<reply_readers::Integer>(self(), "PUBLISH", channel, message);
     }
