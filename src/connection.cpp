@@ -187,9 +187,15 @@ void Connection::read_reply(Reply& out) {
         throw ConnectionError("Connection to " + endpoint_ + " is closed: no reply to read");
     }
     try {
-        while (!parser_.next(out)) {
-            const auto space = parser_.prepare(kReadChunk);
-            parser_.commit(transport_->receive(space, options_.busy_poll));
+        for (;;) {
+            while (!parser_.next(out)) {
+                const auto space = parser_.prepare(kReadChunk);
+                parser_.commit(transport_->receive(space, options_.busy_poll));
+            }
+            // A push may come between any two replies under RESP3; it
+            // answers no command, so the wait goes on for the reply.
+            if (out.type() != ReplyType::Push) [[likely]] break;
+            deliver_push(out);
         }
     } catch (const ConnectionError& e) {
         // Part of the reply arrived: the command ran. Say so, so that
@@ -218,13 +224,26 @@ void Connection::read_reply(Reply& out, std::optional<std::chrono::milliseconds>
 bool Connection::read_buffered_reply(Reply& out) {
     if (!transport_) return false;
     try {
-        if (!parser_.next(out)) return false;
+        for (;;) {
+            if (!parser_.next(out)) return false;
+            if (out.type() != ReplyType::Push) [[likely]] break;
+            deliver_push(out);
+        }
     } catch (...) {
         fail();
         throw;
     }
     finish_reply(out);
     return true;
+}
+
+void Connection::deliver_push(Reply& push) {
+    if (!push_handler_) return;
+    if (options_.decode_responses) {
+        detail::decode_reply(push, static_cast<detail::TextEncoding>(encoding_),
+                             static_cast<detail::DecodeErrors>(decode_errors_));
+    }
+    push_handler_(push);
 }
 
 void Connection::finish_reply(Reply& out) {
