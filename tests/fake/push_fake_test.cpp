@@ -156,7 +156,9 @@ TEST(PushFrames, AHandlerThatThrowsClosesTheConnection) {
 FakeNode resp3_node_pushing() {
     return FakeNode(FakeNode::Responding{}, [](std::uint16_t port) {
         return [port](const ReceivedCommand& command) -> FakeStep {
-            const auto answer = [](std::string bytes) { return FakeStep{FakeStep::Action::expect, std::nullopt, bytes}; };
+            const auto answer = [](std::string bytes) {
+                return FakeStep{FakeStep::Action::expect, std::nullopt, std::move(bytes)};
+            };
             const auto& args = command.args;
             if (args.at(0) == "HELLO") return answer(kHello);
             if (args.size() == 2 && args[0] == "CLUSTER" && args[1] == "SHARDS") {
@@ -171,7 +173,8 @@ FakeNode resp3_node_pushing() {
                 return answer("=" + std::to_string(line.size() + 4) + "\r\ntxt:" + line + "\r\n");
             }
             if (args.at(0) == "GET" && args.size() == 2) {
-                if (args[1] == "cut") return test::send_then_close(">2\r\n" + resp_bulk("invalidate") + "*1\r\n$3\r\nc");
+                const std::string half_a_push = ">2\r\n" + resp_bulk("invalidate") + "*1\r\n$3\r\nc";
+                if (args[1] == "cut") return test::send_then_close(half_a_push);
                 return answer(invalidation(args[1]) + resp_bulk(args[1]));
             }
             if (args.at(0) == "SET") return answer(invalidation("x") + invalidation("y") + "+OK\r\n");
