@@ -199,8 +199,9 @@ void Connection::read_reply(Reply& out) {
         }
     } catch (const ConnectionError& e) {
         // Part of the reply arrived: the command ran. Say so, so that
-        // nobody sends it again believing it was lost.
-        const bool partial = parser_.in_progress() || parser_.buffered() > 0;
+        // nobody sends it again believing it was lost. Part of a push says
+        // nothing of the kind: the reply had not begun.
+        const bool partial = (parser_.in_progress() || parser_.buffered() > 0) && !parser_.push_in_progress();
         fail();
         if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
         throw;

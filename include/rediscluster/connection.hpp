@@ -206,7 +206,9 @@ public:
     /// Reply. An exception it throws (or a push that does not decode under
     /// "strict") closes the connection, like any failure inside a read, and
     /// reaches the reader. Default (empty): pushes are dropped.
-    /// Kept across reconnects.
+    /// Kept across reconnects. A connection that breaks in the middle of a
+    /// push throws ConnectionError, not IncompleteReplyError: the reply had
+    /// not begun.
     void set_push_handler(std::function<void(Reply& push)> handler) { push_handler_ = std::move(handler); }
     /// Reads `count` replies in order; error replies are returned as values,
     /// so one failed command does not hide the others' replies.
