@@ -246,6 +246,26 @@ TEST_P(Resp3, CollectionScansReadScoresAndFields) {
 INSTANTIATE_TEST_SUITE_P(PooledAndMultiplexed, Resp3, testing::Bool(),
                          [](const auto& parameter) { return parameter.param ? "Multiplexed" : "Pooled"; });
 
+// HELLO 3 carries the credentials and the name for every connection the
+// client opens, discovery's included, on the cluster with ACL users.
+TEST(Resp3Acl, HelloCarriesCredentialsAndNameOnEveryConnection) {
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", test::acl_port()}};
+    options.connection_kwargs.socket_timeout = 5s;
+    options.connection_kwargs.username = "alice";
+    options.connection_kwargs.password = "wonderland";
+    options.connection_kwargs.client_name = "resp3-acl";
+    options.connection_kwargs.protocol = 3;
+    RedisCluster rc(options);
+    for (const auto& key : spread_keys("resp3:acl:", 12)) {
+        EXPECT_EQ(rc.execute_command("SET", key, "1"), Reply::simple_string("OK"));
+    }
+    EXPECT_EQ(rc.execute_command("ACL", "WHOAMI"), Reply::bulk_string("alice"));
+    EXPECT_EQ(rc.execute_command("CLIENT", "GETNAME"), Reply::bulk_string("resp3-acl"));
+    rc.execute_command("HSET", "resp3:acl:hash", "f", "v");
+    EXPECT_EQ(rc.execute_command("HGETALL", "resp3:acl:hash").type(), ReplyType::Map);
+}
+
 // A connection with client tracking gets invalidation pushes from a real
 // server; they are handed to the push handler, never read as replies.
 TEST(Resp3Connection, TrackingInvalidationsGoToThePushHandler) {
