@@ -78,19 +78,19 @@ CombinedReply logical(std::span<Reply> replies, bool is_and) {
     if (is_flag(first)) {
         bool value = flag_value(first);
         for (const auto& reply : replies) {
-            if (!is_flag(reply)) return mismatch("an integer", reply);
+            if (!is_flag(reply)) return mismatch("a flag (an integer or a boolean)", reply);
             value = combine(value, flag_value(reply));
         }
         return {.reply = flag_reply(value, first.type())};
     }
-    if (first.type() != ReplyType::Array) return mismatch("an integer or an array of integers", first);
+    if (first.type() != ReplyType::Array) return mismatch("a flag or an array of flags", first);
     std::vector<bool> values(first.size(), is_and);
     for (const auto& reply : replies) {
         if (reply.type() != ReplyType::Array || reply.size() != values.size()) {
-            return mismatch("an array of " + std::to_string(values.size()) + " integers", reply);
+            return mismatch("an array of " + std::to_string(values.size()) + " flags", reply);
         }
         for (std::size_t i = 0; i < values.size(); ++i) {
-            if (!is_flag(reply[i])) return mismatch("an array of integers", reply);
+            if (!is_flag(reply[i])) return mismatch("an array of flags (integers or booleans)", reply);
             values[i] = combine(values[i], flag_value(reply[i]));
         }
     }
