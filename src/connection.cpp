@@ -187,14 +187,21 @@ void Connection::read_reply(Reply& out) {
         throw ConnectionError("Connection to " + endpoint_ + " is closed: no reply to read");
     }
     try {
-        while (!parser_.next(out)) {
-            const auto space = parser_.prepare(kReadChunk);
-            parser_.commit(transport_->receive(space, options_.busy_poll));
+        for (;;) {
+            while (!parser_.next(out)) {
+                const auto space = parser_.prepare(kReadChunk);
+                parser_.commit(transport_->receive(space, options_.busy_poll));
+            }
+            // A push may come between any two replies under RESP3; it
+            // answers no command, so the wait goes on for the reply.
+            if (out.type() != ReplyType::Push) [[likely]] break;
+            deliver_push(out);
         }
     } catch (const ConnectionError& e) {
         // Part of the reply arrived: the command ran. Say so, so that
-        // nobody sends it again believing it was lost.
-        const bool partial = parser_.in_progress() || parser_.buffered() > 0;
+        // nobody sends it again believing it was lost. Part of a push says
+        // nothing of the kind: the reply had not begun.
+        const bool partial = (parser_.in_progress() || parser_.buffered() > 0) && !parser_.push_in_progress();
         fail();
         if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
         throw;
@@ -218,7 +225,11 @@ void Connection::read_reply(Reply& out, std::optional<std::chrono::milliseconds>
 bool Connection::read_buffered_reply(Reply& out) {
     if (!transport_) return false;
     try {
-        if (!parser_.next(out)) return false;
+        for (;;) {
+            if (!parser_.next(out)) return false;
+            if (out.type() != ReplyType::Push) [[likely]] break;
+            deliver_push(out);
+        }
     } catch (...) {
         fail();
         throw;
@@ -250,19 +261,26 @@ bool Connection::read_available_frame(Reply& out) {
         fail();
         throw;
     }
+    decode(out);
+    return true;
+}
+
+void Connection::deliver_push(Reply& push) {
+    if (!push_handler_) return;
+    decode(push);
+    push_handler_(push);
+}
+
+void Connection::decode(Reply& out) const {
     if (options_.decode_responses && !out.is_error()) {
         detail::decode_reply(out, static_cast<detail::TextEncoding>(encoding_),
                              static_cast<detail::DecodeErrors>(decode_errors_));
     }
-    return true;
 }
 
 void Connection::finish_reply(Reply& out) {
     if (pending_replies_ > 0) --pending_replies_;
-    if (options_.decode_responses && !out.is_error()) {
-        detail::decode_reply(out, static_cast<detail::TextEncoding>(encoding_),
-                             static_cast<detail::DecodeErrors>(decode_errors_));
-    }
+    decode(out);
 }
 
 void Connection::read_response(Reply& out) {

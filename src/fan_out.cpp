@@ -55,35 +55,48 @@ bool all_of_type(std::span<const Reply> replies, ReplyType type) {
     return std::all_of(replies.begin(), replies.end(), [&](const Reply& r) { return r.type() == type; });
 }
 
-// AND or OR of integers, or of arrays of integers element by element
-// (SCRIPT EXISTS answers one flag per script).
+// A flag: an integer, or a RESP3 boolean (a server may answer either
+// under RESP3; Redis 7.0 still sends integers).
+bool is_flag(const Reply& reply) {
+    return reply.type() == ReplyType::Integer || reply.type() == ReplyType::Boolean;
+}
+
+bool flag_value(const Reply& reply) {
+    return reply.type() == ReplyType::Boolean ? reply.boolean() : reply.integer() != 0;
+}
+
+// The combined flag, of the type the first node used.
+Reply flag_reply(bool value, ReplyType type) {
+    return type == ReplyType::Boolean ? Reply::boolean(value) : Reply::integer(value ? 1 : 0);
+}
+
+// AND or OR of flags, or of arrays of flags element by element (SCRIPT
+// EXISTS answers one flag per script).
 CombinedReply logical(std::span<Reply> replies, bool is_and) {
-    const auto combine = [&](std::int64_t a, std::int64_t b) -> std::int64_t {
-        return is_and ? (a != 0 && b != 0) : (a != 0 || b != 0);
-    };
+    const auto combine = [&](bool a, bool b) { return is_and ? (a && b) : (a || b); };
     const Reply& first = replies.front();
-    if (first.type() == ReplyType::Integer) {
-        std::int64_t value = first.integer() != 0;
+    if (is_flag(first)) {
+        bool value = flag_value(first);
         for (const auto& reply : replies) {
-            if (reply.type() != ReplyType::Integer) return mismatch("an integer", reply);
-            value = combine(value, reply.integer());
+            if (!is_flag(reply)) return mismatch("a flag (an integer or a boolean)", reply);
+            value = combine(value, flag_value(reply));
         }
-        return {.reply = Reply::integer(value)};
+        return {.reply = flag_reply(value, first.type())};
     }
-    if (first.type() != ReplyType::Array) return mismatch("an integer or an array of integers", first);
-    std::vector<std::int64_t> values(first.size(), is_and ? 1 : 0);
+    if (first.type() != ReplyType::Array) return mismatch("a flag or an array of flags", first);
+    std::vector<bool> values(first.size(), is_and);
     for (const auto& reply : replies) {
         if (reply.type() != ReplyType::Array || reply.size() != values.size()) {
-            return mismatch("an array of " + std::to_string(values.size()) + " integers", reply);
+            return mismatch("an array of " + std::to_string(values.size()) + " flags", reply);
         }
         for (std::size_t i = 0; i < values.size(); ++i) {
-            if (reply[i].type() != ReplyType::Integer) return mismatch("an array of integers", reply);
-            values[i] = combine(values[i], reply[i].integer());
+            if (!is_flag(reply[i])) return mismatch("an array of flags (integers or booleans)", reply);
+            values[i] = combine(values[i], flag_value(reply[i]));
         }
     }
     std::vector<Reply> elements;
     elements.reserve(values.size());
-    for (const auto value : values) elements.push_back(Reply::integer(value));
+    for (std::size_t i = 0; i < values.size(); ++i) elements.push_back(flag_reply(values[i], first[i].type()));
     return {.reply = Reply::array(std::move(elements))};
 }
 

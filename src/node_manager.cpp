@@ -203,7 +203,10 @@ bool NodeManager::requires_full_coverage(const HostPort& node) const {
         const auto replies = state_->runner(node, {{"CONFIG", "GET", "cluster-require-full-coverage"}});
         if (replies.size() != 1) return true;
         const Reply& reply = replies.front();
-        for (std::size_t i = 1; reply.type() == ReplyType::Array && i < reply.size(); i += 2) {
+        // RESP2 answers a flat array of names and values, RESP3 a map,
+        // which holds them the same way.
+        const bool pairs = reply.type() == ReplyType::Array || reply.type() == ReplyType::Map;
+        for (std::size_t i = 1; pairs && i < reply.size(); i += 2) {
             if (reply[i].is_string()) return reply[i].str() != "no";
         }
     } catch (const RedisError&) {

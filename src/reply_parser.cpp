@@ -442,6 +442,14 @@ bool ReplyParser::in_progress() const noexcept {
     return state_->root_started || !state_->stack.empty() || state_->has_pending_attributes;
 }
 
+bool ReplyParser::push_in_progress() const noexcept {
+    const State& s = *state_;
+    if (s.root_started) return s.root.type() == ReplyType::Push;
+    // Nothing parsed yet (or only attributes, whose frames are on the
+    // stack): the type byte of the next frame tells, once it is here.
+    return s.stack.empty() && s.begin < s.end && s.data[s.begin] == '>';
+}
+
 bool ReplyParser::failed() const noexcept { return state_->failed; }
 
 void ReplyParser::reset() {

@@ -9,7 +9,9 @@
 // through a buffered RESP parser. Error replies become the typed exceptions
 // of error_reply.hpp, and leave the connection usable. Any I/O error,
 // timeout or protocol error closes the connection (is_connected() turns
-// false), so a pool never reuses a connection in an unknown state.
+// false), so a pool never reuses a connection in an unknown state. Push
+// frames (RESP3) that arrive where a reply is expected are not replies:
+// reads skip them (see set_push_handler).
 //
 // Thread safety: a connection is used by one thread at a time. Different
 // connections may be used concurrently.
@@ -17,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -199,6 +202,20 @@ public:
     /// unasked: it does not count them against pending_replies(). Fails
     /// and closes like read_reply().
     bool read_available_frame(Reply& out);
+
+    /// Receives the push frames (RESP3 '>': client-tracking invalidations,
+    /// pub/sub messages, DEBUG PROTOCOL push...) that arrive where a reply
+    /// is expected. A push is not the reply to any command, so the reads
+    /// above skip it: it is handed here (decoded like a reply under
+    /// decode_responses) and the read goes on for the reply. The handler
+    /// runs on the reading thread, inside the read; it may move from the
+    /// Reply. An exception it throws (or a push that does not decode under
+    /// "strict") closes the connection, like any failure inside a read, and
+    /// reaches the reader. Default (empty): pushes are dropped.
+    /// Kept across reconnects. A connection that breaks in the middle of a
+    /// push throws ConnectionError, not IncompleteReplyError: the reply had
+    /// not begun.
+    void set_push_handler(std::function<void(Reply& push)> handler) { push_handler_ = std::move(handler); }
     /// Reads `count` replies in order; error replies are returned as values,
     /// so one failed command does not hide the others' replies.
     [[nodiscard]] std::vector<Reply> read_responses(std::size_t count);
@@ -245,13 +262,18 @@ private:
     void fail() noexcept;
     // The handshake of protocol 3 (HELLO 3 with AUTH and SETNAME).
     void hello();
+    // Text decoding of a reply or push, under decode_responses.
+    void decode(Reply& out) const;
     void finish_reply(Reply& out);
+    // Hands a push that arrived in place of a reply to the push handler.
+    void deliver_push(Reply& push);
 
     ConnectionOptions options_;
     std::string endpoint_;
     std::unique_ptr<detail::Transport> transport_;
     ReplyParser parser_;
     std::string command_buffer_;
+    std::function<void(Reply&)> push_handler_;
     std::size_t pending_replies_ = 0;
     bool connect_attempted_ = false;
     int encoding_ = 0;

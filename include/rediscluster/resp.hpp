@@ -233,6 +233,10 @@ public:
     [[nodiscard]] std::size_t buffered() const noexcept;
     /// True while a reply has been started but not finished.
     [[nodiscard]] bool in_progress() const noexcept;
+    /// True when the bytes received past the last complete reply begin a
+    /// push frame ('>'): what a connection that breaks now has lost is out
+    /// of band data, not part of the reply it waits for.
+    [[nodiscard]] bool push_in_progress() const noexcept;
     /// True after a ProtocolError, until reset().
     [[nodiscard]] bool failed() const noexcept;
     /// Drops buffered bytes, partial state and a failure.

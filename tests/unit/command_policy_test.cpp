@@ -106,6 +106,42 @@ TEST(PolicyTip, ReadsRequestAndResponsePolicies) {
     EXPECT_EQ(parse_policy_tip("response_policy:agg_median").response, std::nullopt);
 }
 
+// COMMAND INFO get mget keys, as Redis 7.0.15 answers it under RESP3
+// (HELLO 3): flags, categories, tips and subcommands come as sets, key
+// specs as maps.
+const std::string kRedis7Resp3CommandInfo =
+    "*3\r\n"
+    "*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n"
+    "+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\n"
+    "begin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n"
+    "$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n"
+    ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n"
+    "*10\r\n$4\r\nmget\r\n:-2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:-1\r\n:1\r\n~3\r\n+@read\r\n"
+    "+@string\r\n+@fast\r\n~1\r\n$26\r\nrequest_policy:multi_shard\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n"
+    "+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n"
+    "$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n"
+    "$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n"
+    "*10\r\n$4\r\nkeys\r\n:2\r\n~1\r\n+readonly\r\n:0\r\n:0\r\n:0\r\n~4\r\n+@keyspace\r\n+@read\r\n"
+    "+@slow\r\n+@dangerous\r\n~2\r\n$25\r\nrequest_policy:all_shards\r\n$29\r\n"
+    "nondeterministic_output_order\r\n~0\r\n~0\r\n";
+
+TEST(CommandTableTips, ReadsTheResp3ShapeOfTheSameTable) {
+    const auto reply = parse(kRedis7Resp3CommandInfo);
+    ASSERT_EQ(reply[0][2].type(), ReplyType::Set);  // what the test is about
+    const auto table = CommandTable::parse(reply);
+    const auto* get = table.find("GET", "");
+    ASSERT_NE(get, nullptr);
+    EXPECT_TRUE(get->read_only);
+    EXPECT_EQ(get->first_key, 1);
+    EXPECT_EQ(get->last_key, 1);
+    EXPECT_TRUE(get->has_tips);
+    EXPECT_EQ(get->request_policy, RequestPolicy::Default);
+    EXPECT_EQ(table.find("mget", "")->request_policy, RequestPolicy::MultiShard);
+    EXPECT_EQ(table.find("mget", "")->last_key, -1);
+    EXPECT_EQ(table.find("keys", "")->request_policy, RequestPolicy::AllShards);
+    EXPECT_EQ(table.find("keys", "")->response_policy, ResponsePolicy::Default);
+}
+
 TEST(CommandTableTips, ReadsThePoliciesOfCommandsAndSubcommands) {
     const auto table = CommandTable::parse(parse(redis7_commands()));
     const auto* config_set = table.find("CONFIG", "SET");
@@ -303,6 +339,20 @@ TEST(CombineReplies, LogicalAggregatesWorkElementWise) {
     EXPECT_EQ(combine(ResponsePolicy::AggLogicalOr, {Reply::integer(0), Reply::integer(3)}).reply, Reply::integer(1));
     EXPECT_FALSE(combine(ResponsePolicy::AggLogicalAnd, {ints({1, 1}), ints({1})}).mismatch.empty());
     EXPECT_FALSE(combine(ResponsePolicy::AggLogicalOr, {Reply::simple_string("x")}).mismatch.empty());
+}
+
+TEST(CombineReplies, LogicalAggregatesReadResp3Booleans) {
+    // Redis 7.0 answers flags as integers under RESP3 too; a server that
+    // sends booleans gets booleans back.
+    const auto t = Reply::boolean(true);
+    const auto f = Reply::boolean(false);
+    EXPECT_EQ(combine(ResponsePolicy::AggLogicalAnd, {t, f}).reply, f);
+    EXPECT_EQ(combine(ResponsePolicy::AggLogicalOr, {f, t}).reply, t);
+    EXPECT_EQ(combine(ResponsePolicy::AggLogicalAnd, {Reply::array({t, t}), Reply::array({t, f})}).reply,
+              Reply::array({t, f}));
+    EXPECT_EQ(combine(ResponsePolicy::AggLogicalOr, {Reply::array({f, f}), Reply::array({f, t})}).reply,
+              Reply::array({f, t}));
+    EXPECT_EQ(combine(ResponsePolicy::AggLogicalAnd, {Reply::integer(1), t}).reply, Reply::integer(1));
 }
 
 TEST(CombineReplies, DefaultConcatenatesArraysAndOtherwiseTakesAnAnswer) {

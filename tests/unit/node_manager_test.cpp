@@ -47,6 +47,8 @@ struct FakeCluster {
     std::map<std::uint16_t, std::function<Reply()>> cluster_shards;
     std::map<std::uint16_t, std::string> cluster_nodes;
     std::map<std::uint16_t, std::string> require_full_coverage;  // "yes" / "no"
+    // Answer as under RESP3: CONFIG GET a map, CLUSTER NODES a verbatim string.
+    bool resp3 = false;
     std::vector<std::string> calls;
     std::mutex mutex;
 
@@ -68,14 +70,19 @@ struct FakeCluster {
             if (!slots && !shards) throw ConnectionError("Connection refused");
             for (const auto& command : commands) {
                 if (command[0] == "CONFIG") {
-                    replies.push_back(Reply::array(
-                        {Reply::bulk_string("cluster-require-full-coverage"), Reply::bulk_string(coverage)}));
+                    std::vector<Reply> pair{Reply::bulk_string("cluster-require-full-coverage"),
+                                            Reply::bulk_string(coverage)};
+                    replies.push_back(resp3 ? Reply::map(std::move(pair)) : Reply::array(std::move(pair)));
                 } else if (command[1] == "SLOTS") {
                     replies.push_back(slots ? slots() : Reply::error("ERR no SLOTS scripted"));
                 } else if (command[1] == "SHARDS") {
                     replies.push_back(shards ? shards() : Reply::error("ERR unknown subcommand 'SHARDS'"));
                 } else {
-                    replies.push_back(nodes ? Reply::bulk_string(*nodes) : Reply::error("ERR unknown subcommand"));
+                    if (!nodes) {
+                        replies.push_back(Reply::error("ERR unknown subcommand"));
+                    } else {
+                        replies.push_back(resp3 ? Reply::verbatim_string("txt", *nodes) : Reply::bulk_string(*nodes));
+                    }
                 }
             }
             return replies;
@@ -190,6 +197,17 @@ TEST(NodeManager, PartialCoverageIsAcceptedWhenTheClusterDoesNotRequireFull) {
               "Slot \"9000\" not covered by the cluster. \"skip_full_coverage_check=false\"");
 }
 
+TEST(NodeManager, PartialCoverageIsAcceptedWhenTheClusterDoesNotRequireFullUnderResp3) {
+    // Under RESP3, CONFIG GET answers a map: "no" must be read there too.
+    FakeCluster fake;
+    fake.resp3 = true;
+    fake.cluster_slots[7000] = [] { return slots_reply({{0, 5460, 7000, 0}}); };
+    fake.require_full_coverage[7000] = "no";
+    NodeManager manager(seeds({7000}), fake.runner());
+    manager.initialize();
+    EXPECT_EQ(manager.slots()->size(), 5461u);
+}
+
 TEST(NodeManager, APartialClusterThatAllowsItIsNotAskedBeyondTheSample) {
     FakeCluster fake;
     for (const std::uint16_t port : {std::uint16_t{7000}, std::uint16_t{7001}, std::uint16_t{7002},
@@ -226,8 +244,13 @@ TEST(NodeManager, AnswersThatDisagreeAreSettledByConfigEpoch) {
     const auto after_failover = [] {
         return slots_reply({{0, 5460, 7003, 7000}, {5461, 10922, 7001, 7004}, {10923, 16383, 7002, 7005}});
     };
-    for (const bool stale_first : {true, false}) {
+    // The epochs are read from CLUSTER NODES as RESP2 sends it (a bulk
+    // string) and as RESP3 does (a verbatim string).
+    for (const int round : {0, 1, 2, 3}) {
+        const bool stale_first = round < 2;
+        const bool resp3 = round % 2 == 1;
         FakeCluster fake;
+        fake.resp3 = resp3;
         fake.cluster_slots[7000] = full_cluster;
         fake.cluster_nodes[7000] = stale;
         fake.cluster_slots[7001] = after_failover;
@@ -236,7 +259,7 @@ TEST(NodeManager, AnswersThatDisagreeAreSettledByConfigEpoch) {
         fake.cluster_nodes[7002] = fresh;
         NodeManager manager(stale_first ? seeds({7000, 7001, 7002}) : seeds({7001, 7002, 7000}), fake.runner());
         manager.initialize();
-        EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7003") << stale_first;
+        EXPECT_EQ(manager.get_master_node_by_slot(42).name, "127.0.0.1:7003") << stale_first << resp3;
         EXPECT_EQ(manager.slots()->config_epoch(42), 7u);
         EXPECT_EQ(manager.get_master_node_by_slot(6000).name, "127.0.0.1:7001");
         EXPECT_EQ(manager.slots()->size(), 16384u);

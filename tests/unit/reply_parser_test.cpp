@@ -182,6 +182,26 @@ TEST(ReplyParser, AttributesAttachToTheNextReply) {
     EXPECT_EQ(nested[1].attributes()[1], Reply::simple_string("b"));
 }
 
+TEST(ReplyParser, PushInProgressTellsAPartialPushFromAPartialReply) {
+    // A push and a reply after it, cut at every byte: while the push is
+    // partial, push_in_progress() says so; once the reply has begun, not.
+    const std::string push = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n";
+    const std::string wire = push + "|1\r\n+a\r\n:1\r\n*1\r\n$1\r\nv\r\n";
+    for (std::size_t cut = 0; cut < wire.size(); ++cut) {
+        ReplyParser parser;
+        parser.feed(wire.substr(0, cut));
+        Reply reply;
+        while (parser.next(reply)) EXPECT_EQ(reply.type(), ReplyType::Push) << cut;
+        EXPECT_EQ(parser.push_in_progress(), cut > 0 && cut < push.size()) << "cut at " << cut;
+    }
+    ReplyParser parser;
+    EXPECT_FALSE(parser.push_in_progress());
+    parser.feed(">");
+    EXPECT_TRUE(parser.push_in_progress());
+    parser.reset();
+    EXPECT_FALSE(parser.push_in_progress());
+}
+
 TEST(ReplyParser, PrepareAndCommitReadStraightIntoTheBuffer) {
     ReplyParser parser;
     const std::string wire = "+PONG\r\n:1\r\n";
