@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bench/options.hpp"
+#include "bench/pubsub_bench.hpp"
 #include "bench/redis_benchmark.hpp"
 #include "bench/report.hpp"
 #include "bench/scan_bench.hpp"
@@ -184,7 +185,8 @@ void add_peer_runs(Report& report, const BenchOptions& options, std::size_t mast
                                       "line weighs their time and CPU per operation by the read ratio");
             break;
         }
-        case Workload::scan: break;  // compared in scan_bench.cpp
+        case Workload::scan:
+        case Workload::pubsub: break;  // compared in scan_bench.cpp and pubsub_bench.cpp
     }
     if (pipeline > 1) {
         report.notes.emplace_back("redis-benchmark ran with -P " + std::to_string(pipeline) +
@@ -197,6 +199,10 @@ int run(const BenchOptions& options) {
     if (options.workload == Workload::scan) {
         const auto client = connect(options);
         return client ? run_scan_bench(*client, options, stdout) : kExitFailure;
+    }
+    if (options.workload == Workload::pubsub) {
+        const auto client = connect(options);
+        return client ? run_pubsub_bench(*client, options, stdout) : kExitFailure;
     }
     if (options.compare) check_redis_benchmark(options.redis_benchmark_path);
     const auto client = connect(options);

@@ -21,10 +21,14 @@ Usage: rediscluster-bench [options]
 
   -h HOST                 startup node host (default 127.0.0.1)
   -p PORT                 startup node port (default 7000)
-  -t, --workload W        set, get, mix or scan (default set); scan times
-                          scan_iter over every key (after writing --keys
-                          keys), and with --compare redis-cli --scan on each
-                          master in turn
+  -t, --workload W        set, get, mix, scan or pubsub (default set); scan
+                          times scan_iter over every key (after writing
+                          --keys keys), and with --compare redis-cli --scan
+                          on each master in turn; pubsub times --ops
+                          messages of --value-size bytes from a publisher
+                          (pipelines of --pipeline, default 100) to a
+                          PubSub, and with --compare redis-benchmark
+                          PUBLISH on the first channel's master
   --read-ratio R          share of GETs in mix, 0..1 (default 0.8)
   --keys N                key space key:0..key:N-1 (default 100000)
   --value-size BYTES      value size for SET (default 32)
@@ -47,6 +51,8 @@ Usage: rediscluster-bench [options]
   --redis-benchmark PATH  redis-benchmark binary (default /usr/bin/redis-benchmark)
   --scan-count N          -t scan: SCAN's COUNT (default 10, as redis-cli --scan)
   --rounds N              -t scan: scans timed, median reported (default 5)
+  --channels N            -t pubsub: channels published to, round robin
+                          (default 1)
   --redis-cli PATH        redis-cli binary for -t scan --compare
                           (default /usr/bin/redis-cli)
   --help                  this text
@@ -102,7 +108,8 @@ Workload parse_workload(std::string_view flag, std::string_view text) {
     if (text == "get") return Workload::get;
     if (text == "mix") return Workload::mix;
     if (text == "scan") return Workload::scan;
-    throw UsageError(std::string(flag) + " needs set, get or mix, not '" + std::string(text) + "'");
+    if (text == "pubsub") return Workload::pubsub;
+    throw UsageError(std::string(flag) + " needs set, get, mix, scan or pubsub, not '" + std::string(text) + "'");
 }
 
 PoolChoice parse_pool(std::string_view flag, std::string_view text) {
@@ -205,6 +212,8 @@ BenchOptions parse_options(std::span<const char* const> arguments) {
             options.scan_count = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 1000000);
         } else if (flag == "--rounds") {
             options.rounds = parse_integer<unsigned>(flag, cursor.value(flag), 1, 1000);
+        } else if (flag == "--channels") {
+            options.channels = parse_integer<unsigned>(flag, cursor.value(flag), 1, 10000);
         } else if (flag == "--redis-cli") {
             options.redis_cli_path = std::string(cursor.value(flag));
         } else if (flag == "--help") {
@@ -225,6 +234,7 @@ std::string_view to_string(Workload workload) noexcept {
         case Workload::get: return "get";
         case Workload::mix: return "mix";
         case Workload::scan: return "scan";
+        case Workload::pubsub: return "pubsub";
     }
     return "?";
 }

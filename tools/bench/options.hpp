@@ -13,7 +13,7 @@
 
 namespace rediscluster_bench {
 
-enum class Workload { set, get, mix, scan };
+enum class Workload { set, get, mix, scan, pubsub };
 
 /// Which pool the client runs on (see RedisClusterOptions).
 enum class PoolChoice {
@@ -64,6 +64,8 @@ struct BenchOptions {
     std::size_t scan_count = 10;
     /// -t scan: whole-cluster scans timed (the median is reported).
     unsigned rounds = 5;
+    /// -t pubsub: channels published to, round robin.
+    unsigned channels = 1;
     /// -t scan --compare: the redis-cli binary.
     std::string redis_cli_path = "/usr/bin/redis-cli";
     bool help = false;

@@ -179,8 +179,11 @@ void check_redis_benchmark(const std::string& path) {
     }
 }
 
-PeerResult run_redis_benchmark(const RedisBenchmarkSettings& settings) {
-    const auto arguments = redis_benchmark_arguments(settings);
+namespace {
+
+// Runs redis-benchmark with `arguments` and reads the row named `test`.
+PeerResult run_for_row(const std::vector<std::string>& arguments, const std::string& path, const std::string& test,
+                       std::uint64_t requests) {
     // Children already waited for are in RUSAGE_CHILDREN; the difference
     // across this one wait is this child alone (all of its threads).
     const auto cpu_before = waited_children_cpu_time();
@@ -191,14 +194,35 @@ PeerResult run_redis_benchmark(const RedisBenchmarkSettings& settings) {
     const auto cpu_after = waited_children_cpu_time();
 
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        throw PeerError(settings.path + " " + describe_exit(status) + "; its output:\n" + output);
+        throw PeerError(path + " " + describe_exit(status) + "; its output:\n" + output);
     }
+    const auto row = parse_redis_benchmark_csv(output, test);
+    if (!row) throw PeerError("no " + test + " row in the CSV output of " + path + ":\n" + output);
+    return {test, requests, *row, cpu_after - cpu_before};
+}
+
+}  // namespace
+
+PeerResult run_redis_benchmark(const RedisBenchmarkSettings& settings) {
     // redis-benchmark takes "-t get" and prints "GET".
     std::string test = settings.test;
     for (auto& c : test) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const auto row = parse_redis_benchmark_csv(output, test);
-    if (!row) throw PeerError("no " + test + " row in the CSV output of " + settings.path + ":\n" + output);
-    return {test, settings.requests, *row, cpu_after - cpu_before};
+    return run_for_row(redis_benchmark_arguments(settings), settings.path, test, settings.requests);
+}
+
+PeerResult run_redis_benchmark_command(const RedisBenchmarkSettings& settings,
+                                       const std::vector<std::string>& command) {
+    std::vector<std::string> arguments = {settings.path,
+                                          "-h", settings.host,
+                                          "-p", std::to_string(settings.port),
+                                          "-c", std::to_string(settings.clients),
+                                          "-n", std::to_string(settings.requests),
+                                          "-P", std::to_string(settings.pipeline),
+                                          "--csv"};
+    arguments.insert(arguments.end(), command.begin(), command.end());
+    std::string test;
+    for (const auto& word : command) test += (test.empty() ? "" : " ") + word;
+    return run_for_row(arguments, settings.path, test, settings.requests);
 }
 
 std::optional<RedisBenchmarkRow> parse_redis_benchmark_csv(std::string_view output, std::string_view test) {

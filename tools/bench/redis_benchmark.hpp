@@ -61,6 +61,13 @@ void check_redis_benchmark(const std::string& path);
 /// CSV row for `settings.test`. Throws PeerError.
 [[nodiscard]] PeerResult run_redis_benchmark(const RedisBenchmarkSettings& settings);
 
+/// Runs redis-benchmark against one node (no --cluster) with a command of
+/// our own: `redis-benchmark -h H -p P -c C -n N -P P --csv <command...>`,
+/// and reads its row (redis-benchmark names it after the command line).
+/// Throws PeerError.
+[[nodiscard]] PeerResult run_redis_benchmark_command(const RedisBenchmarkSettings& settings,
+                                                     const std::vector<std::string>& command);
+
 /// The row for `test` ("SET", "GET") in what `redis-benchmark --csv` printed:
 /// a header line `"test","rps","avg_latency_ms",...,"p50_latency_ms",...` and
 /// one quoted line per test; in cluster mode the list of masters comes first.

@@ -105,7 +105,8 @@ bool is_read(Workload workload, double read_ratio, RandomSource& random) noexcep
         case Workload::set: return false;
         case Workload::get: return true;
         case Workload::mix: return random.unit() < read_ratio;
-        case Workload::scan: return true;  // never measured here (scan_bench.cpp)
+        case Workload::scan:
+        case Workload::pubsub: return true;  // never measured here (scan_bench.cpp, pubsub_bench.cpp)
     }
     return false;
 }
