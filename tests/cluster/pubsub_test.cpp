@@ -236,6 +236,30 @@ TEST(PubSub, BadInputIsRefusedWithAClearMessage) {
     EXPECT_FALSE(pubsub.get_message(0ms));
 }
 
+TEST(PubSub, AChannelTheServerRefusesIsThrownAndTheOthersStay) {
+    // A user that may use channels "allowed:*" only, on every node.
+    for (int node = 0; node < 6; ++node) {
+        (void)test::node_command(test::plain_node(node), {"ACL", "SETUSER", "pubsub-limited", "on", "nopass", "~*",
+                                                          "resetchannels", "&allowed:*", "+@all"});
+    }
+    auto options = options_for();
+    options.connection_kwargs.username = "pubsub-limited";
+    options.connection_kwargs.password = "any";
+    RedisCluster rc(options);
+    auto pubsub = rc.pubsub();
+    pubsub.subscribe({"allowed:1"});
+    const auto message = test::error_of<ResponseError>([&] { pubsub.subscribe({"forbidden"}); });
+    EXPECT_EQ(message.rfind("NOPERM", 0), 0U) << message;
+    EXPECT_EQ(pubsub.channels(), std::vector<std::string>{"allowed:1"});
+    (void)rc.publish("allowed:1", "still here");
+    const auto after = pubsub.get_message(5s);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->payload, "still here");
+    for (int node = 0; node < 6; ++node) {
+        (void)test::node_command(test::plain_node(node), {"ACL", "DELUSER", "pubsub-limited"});
+    }
+}
+
 TEST(PubSub, ClosingLeavesNoConnectionBehind) {
     RedisCluster rc(options_for(2, "pubsub-close"));
     {
