@@ -138,5 +138,49 @@ TEST(PubSubFake, ABrokenOrHostilePushFailsOnlyItsConnectionWhichIsSubscribedAgai
     EXPECT_EQ(steady_subscribes, 1U);
 }
 
+TEST(PubSubFake, ANodeThatStopsAnsweringPingIsLeftForAFreshConnection) {
+    const auto channel = channel_in(0, 16383);
+    std::atomic<std::uint16_t> port{0};
+    std::atomic<std::size_t> subscribed_connection{0};
+    FakeNode node(FakeNode::Responding{}, [&](std::uint16_t) {
+        return [&](const ReceivedCommand& command) -> FakeStep {
+            if (command.args.at(0) == "PING" && command.connection == subscribed_connection) {
+                return test::hang();  // frozen, as far as this connection can tell
+            }
+            if (auto step = discovery(command, port, port)) return *step;
+            const bool again = subscribed_connection != 0;
+            subscribed_connection = command.connection;
+            return answer(ssubscribed(channel) + (again ? smessage(channel, "after") : std::string()));
+        };
+    });
+    port = node.port();
+
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", node.port()}};
+    options.connection_kwargs.socket_timeout = 300ms;
+    RedisCluster rc(options);
+    PubSubOptions pubsub_options;
+    pubsub_options.health_check_interval = 100ms;
+    auto pubsub = rc.pubsub(pubsub_options);
+    const auto started = std::chrono::steady_clock::now();
+    pubsub.ssubscribe({channel});
+
+    std::vector<PubSubMessage> events;
+    while (events.size() < 3 && std::chrono::steady_clock::now() - started < 5s) {
+        if (auto message = pubsub.get_message(100ms)) events.push_back(std::move(*message));
+    }
+    ASSERT_EQ(events.size(), 3U);
+    EXPECT_EQ(events[0].kind, PubSubMessage::Kind::connection_error);
+    try {
+        std::rethrow_exception(events[0].error);
+    } catch (const TimeoutError& e) {
+        EXPECT_NE(std::string(e.what()).find("no answer to PING within 300 ms"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(events[1].kind, PubSubMessage::Kind::resubscribed);
+    EXPECT_EQ(events[2].payload, "after");
+    // Noticed within the health check and the ping's timeout, not later.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
 }  // namespace
 }  // namespace rediscluster
