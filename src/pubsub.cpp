@@ -147,6 +147,7 @@ private:
     void check_health(Clock::time_point now);
     void close_unused_links();
     void wait_for_frames(Clock::time_point now);
+    void read_all_links();
     void read_frames(NodeLink& link);
     void handle_frame(NodeLink& link, const Reply& reply);
     void handle_refusal(const std::string& node, std::string_view text);
@@ -286,17 +287,32 @@ void PubSub::State::read_loop() {
             std::lock_guard lock(mutex_);
             if (shutting_down_) break;
         }
-        const auto now = Clock::now();
-        if (now >= retry_at_) send_planned(now);
-        check_health(now);
-        close_unused_links();
-        wait_for_frames(now);
-        for (auto it = links_.begin(); it != links_.end();) {
-            auto& link = (it++)->second;  // read_frames may erase the link
-            read_frames(link);
+        try {
+            if (Clock::now() >= retry_at_) send_planned(Clock::now());
+            // Everything that has arrived is read before any PING is judged
+            // late: a connect or a refresh above may have held this thread
+            // for a while, with the answers waiting in the sockets.
+            read_all_links();
+            check_health(Clock::now());
+            close_unused_links();
+            wait_for_frames(Clock::now());
+        } catch (const std::exception&) {
+            // Not a failure of one connection (those are handled where they
+            // happen) but of this thread's own work, such as memory running
+            // out: start every subscription afresh rather than end the thread.
+            const auto error = std::current_exception();
+            while (!links_.empty()) link_failed(links_.begin()->first, error);
+            retry_later(true);
         }
     }
     links_.clear();
+}
+
+void PubSub::State::read_all_links() {
+    for (auto it = links_.begin(); it != links_.end();) {
+        auto& link = (it++)->second;  // read_frames may erase the link
+        read_frames(link);
+    }
 }
 
 std::optional<std::string> PubSub::State::place(SubscriptionKind kind, std::string_view name) {

@@ -29,7 +29,10 @@
 // as they are wanted. Each one made again is announced in the stream of
 // messages (Kind::resubscribed, naming the channel and the node); messages
 // published while it was away are lost, as for any subscriber that was
-// not connected.
+// not connected. Every node of a shard delivers SPUBLISH to its own
+// subscribers (the replicas from a copy relayed over the cluster bus), so
+// right after a failover a message the old master delivered may come
+// again from the new one.
 //
 // Buffering: one thread per PubSub reads every connection and queues what
 // arrives, up to max_queued_messages. When the consumer falls that far
@@ -97,8 +100,9 @@ struct PubSubOptions {
     std::chrono::milliseconds confirm_timeout = std::chrono::seconds(10);
 };
 
-/// Subscriptions and the messages they bring. Move-only; destroying it
-/// closes its connections.
+/// Subscriptions and the messages they bring. Move-only (a moved-from
+/// PubSub may only be destroyed or assigned to); destroying it closes its
+/// connections.
 class PubSub {
 public:
     using Channels = std::initializer_list<std::string_view>;
