@@ -197,19 +197,24 @@ void Connection::read_reply(Reply& out) {
             if (out.type() != ReplyType::Push) [[likely]] break;
             deliver_push(out);
         }
-    } catch (const ConnectionError& e) {
-        // Part of the reply arrived: the command ran. Say so, so that
-        // nobody sends it again believing it was lost. Part of a push says
-        // nothing of the kind: the reply had not begun.
-        const bool partial = (parser_.in_progress() || parser_.buffered() > 0) && !parser_.push_in_progress();
-        fail();
-        if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
-        throw;
     } catch (...) {
-        fail();
-        throw;
+        fail_reading();
     }
     finish_reply(out);
+}
+
+void Connection::fail_reading() {
+    // Part of the reply arrived: the command ran. Say so, so that nobody
+    // sends it again believing it was lost. Part of a push says nothing of
+    // the kind: the reply had not begun.
+    const bool partial = (parser_.in_progress() || parser_.buffered() > 0) && !parser_.push_in_progress();
+    fail();
+    try {
+        throw;
+    } catch (const ConnectionError& e) {
+        if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
+        throw;
+    }
 }
 
 void Connection::read_reply(Reply& out, std::optional<std::chrono::milliseconds> timeout) {
@@ -252,14 +257,8 @@ bool Connection::read_available_frame(Reply& out) {
             parser_.commit(received);
             if (received == 0) return false;
         }
-    } catch (const ConnectionError& e) {
-        const bool partial = parser_.in_progress() || parser_.buffered() > 0;
-        fail();
-        if (partial) throw IncompleteReplyError(std::string(e.what()) + " in the middle of a reply");
-        throw;
     } catch (...) {
-        fail();
-        throw;
+        fail_reading();
     }
     decode(out);
     return true;

@@ -262,6 +262,9 @@ private:
     void fail() noexcept;
     // The handshake of protocol 3 (HELLO 3 with AUTH and SETNAME).
     void hello();
+    // Inside a catch handler of a read: closes the connection and throws
+    // again, as IncompleteReplyError when a reply had begun to arrive.
+    [[noreturn]] void fail_reading();
     // Text decoding of a reply or push, under decode_responses.
     void decode(Reply& out) const;
     void finish_reply(Reply& out);
