@@ -1,0 +1,463 @@
+// The asynchronous driver: carries out what each command's state machine
+// (command_fsm.hpp) asks for, on the client's strand, over one pipelined
+// connection per node (node_connection.hpp). Decisions are the blocking
+// driver's own: the same routing facts, the same machine, the same
+// NodeManager calls for MOVED, failed nodes and refreshes; only waiting
+// differs (a timer instead of a sleep, a callback instead of a read).
+
+#include "rediscluster/asio/async_cluster.hpp"
+
+#include <asio/bind_executor.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "node_connection.hpp"
+#include "detail/classify.hpp"
+#include "detail/client_core.hpp"
+#include "detail/multi_key.hpp"
+#include "detail/random.hpp"
+#include "rediscluster/error_reply.hpp"
+
+namespace rediscluster::asio {
+
+namespace core = rediscluster::detail;
+using core::CommandAction;
+using core::CommandEvent;
+using core::Failure;
+using ActionKind = CommandAction::Kind;
+using EventKind = CommandEvent::Kind;
+
+namespace {
+
+// The code a command that gave up on `failure` completes with.
+error error_of(Failure failure) {
+    switch (failure) {
+        case Failure::ClusterDown: return error::cluster_down;
+        case Failure::Moved:
+        case Failure::Ask:
+        case Failure::TryAgain:
+        case Failure::ReadOnly: return error::redirect;
+        case Failure::SlotNotCovered: return error::slot_not_covered;
+        case Failure::Timeout: return error::timeout;
+        case Failure::Interrupted: return error::interrupted;
+        case Failure::Fatal: return error::connection_setup;
+        case Failure::Loading:
+        case Failure::Connection:
+        case Failure::NoConnection: break;
+    }
+    return error::connection;
+}
+
+// The code for an exception of the blocking layer, with its message.
+std::pair<error, std::string> error_of(const std::exception_ptr& thrown) {
+    try {
+        std::rethrow_exception(thrown);
+    } catch (const SlotNotCoveredError& e) {
+        return {error::slot_not_covered, e.what()};
+    } catch (const ClusterDownError& e) {
+        return {error::cluster_down, e.what()};
+    } catch (const ClusterError& e) {
+        const std::string_view text = e.what();
+        return {text.find("redirect") != std::string_view::npos ? error::moved_exhausted : error::budget_exhausted,
+                e.what()};
+    } catch (const TimeoutError& e) {
+        return {error::timeout, e.what()};
+    } catch (const IncompleteReplyError& e) {
+        return {error::interrupted, e.what()};
+    } catch (const AuthenticationError& e) {
+        return {error::connection_setup, e.what()};
+    } catch (const ConnectionError& e) {
+        return {error::connection, e.what()};
+    } catch (const ProtocolError& e) {
+        return {error::interrupted, e.what()};
+    } catch (const RedisClusterConfigError& e) {
+        return {error::connection_setup, e.what()};
+    } catch (const std::exception& e) {
+        return {error::invalid_command, e.what()};
+    }
+}
+
+}  // namespace
+
+// --- one command -----------------------------------------------------------------
+
+struct AsyncOperation {
+    std::uint64_t id = 0;
+    std::string packed;
+    std::string_view name;  // into `packed`
+    core::CommandFacts facts;
+    // The slot a MOVED is recorded against: the keys' slot; none for a
+    // slot that only picks a shard (see the blocking driver's recorded_slot()).
+    std::optional<std::uint16_t> recorded_slot;
+    std::optional<core::CommandMachine> machine;
+    CommandAction action;
+    std::unique_ptr<detail::Completion> completion;
+    Reply reply;
+    bool done = false;
+
+    // What the last failed attempt was, for the event and the final error.
+    NodeInfo node;
+    bool has_node = false;
+    bool by_reply = false;
+    Failure failure = Failure::Fatal;
+    std::string description;
+    std::optional<HostPort> redirect;
+
+    // Where it waits now: a connection's queue or backlog, or the timer.
+    std::shared_ptr<NodeConnection> connection;
+    std::optional<::asio::steady_timer> timer;
+
+    void reset_attempt() {
+        has_node = false;
+        by_reply = false;
+        description.clear();
+        redirect.reset();
+    }
+    CommandEvent failed_event() const {
+        return {.kind = EventKind::Failed,
+                .now = core::Clock::now(),
+                .failure = failure,
+                .description = description,
+                .node = has_node ? &node : nullptr,
+                .redirect = redirect};
+    }
+};
+
+// --- the client --------------------------------------------------------------------
+
+struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnection::Owner {
+    Impl(const executor_type& executor, RedisClusterOptions& options, AsyncOptions async)
+        : strand(::asio::make_strand(executor)),
+          pool(core::make_client_pool(options)),
+          client(std::make_unique<core::ClientCore>(pool, options)),
+          read_from_replicas(options.read_from_replicas),
+          async_options(async) {
+        limits.cluster_down_retry_attempts = options.cluster_down_retry_attempts;
+        limits.retry_on_timeout = pool->options().connection_kwargs.retry_on_timeout;
+        command_timeout =
+            options.command_timeout ? options.command_timeout : pool->options().connection_kwargs.socket_timeout;
+    }
+
+    ::asio::strand<executor_type> strand;
+    std::shared_ptr<ClusterConnectionPool> pool;
+    // The blocking client's core: its catalog routes commands, its
+    // background refresher re-discovers the topology, and its driver runs
+    // the commands the async driver does not carry yet.
+    std::unique_ptr<core::ClientCore> client;
+    core::RetryLimits limits;
+    std::optional<std::chrono::milliseconds> command_timeout;
+    bool read_from_replicas = false;
+    AsyncOptions async_options;
+
+    // Strand only, from here on.
+    bool closed = false;
+    std::uint64_t next_id = 1;
+    std::unordered_map<std::uint64_t, std::shared_ptr<AsyncOperation>> operations;
+    std::unordered_map<std::string, std::shared_ptr<NodeConnection>> connections;  // by "host:port"
+
+    // --- NodeConnection::Owner ---
+    std::uint64_t new_id() override { return next_id++; }
+    void on_reply(std::uint64_t id, Reply&& reply) override {
+        auto found = operations.find(id);
+        if (found == operations.end()) return;  // cancelled meanwhile
+        auto op = found->second;
+        op->connection.reset();
+        op->reply = std::move(reply);
+        resume(op, judge_reply(*op));
+    }
+    void on_failure(std::uint64_t id, Failure failure, const NodeInfo& node, std::string_view description) override {
+        auto found = operations.find(id);
+        if (found == operations.end()) return;
+        auto op = found->second;
+        op->connection.reset();
+        op->failure = failure;
+        op->node = node;
+        op->has_node = true;
+        op->description = description;
+        resume(op, op->failed_event());
+    }
+
+    void start(std::shared_ptr<AsyncOperation> op);
+    void resume(const std::shared_ptr<AsyncOperation>& op, const CommandEvent& event) {
+        if (op->done) return;
+        op->action = op->machine->resume(event);
+        perform(op);
+    }
+    void perform(const std::shared_ptr<AsyncOperation>& op);
+    void send(const std::shared_ptr<AsyncOperation>& op);
+    CommandEvent judge_reply(AsyncOperation& op);
+    void run_elsewhere(const std::shared_ptr<AsyncOperation>& op);
+    void cancel(const std::shared_ptr<AsyncOperation>& op);
+    void finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply);
+    void shutdown();
+    [[nodiscard]] NodeInfo target_node(const AsyncOperation& op);
+    std::shared_ptr<NodeConnection> connection_to(const NodeInfo& node);
+};
+
+void AsyncRedisCluster::Impl::start(std::shared_ptr<AsyncOperation> op) {
+    if (closed) {
+        op->completion->complete(::asio::error::operation_aborted, Reply());
+        return;
+    }
+    op->id = next_id++;
+    operations.emplace(op->id, op);
+    // The command's cancellation slot, if it has one, cancels it on the
+    // strand, wherever the signal is emitted.
+    if (auto slot = op->completion->cancellation_slot(); slot.is_connected()) {
+        slot.assign([weak = std::weak_ptr<AsyncOperation>(op), self = weak_from_this(),
+                     strand = strand](::asio::cancellation_type) {
+            ::asio::post(strand, [weak, self] {
+                auto impl = self.lock();
+                auto target = weak.lock();
+                if (impl && target) impl->cancel(target);
+            });
+        });
+    }
+    bool elsewhere = false;
+    try {
+        if (op->packed.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
+        const auto args = core::parse_packed_command(op->packed);
+        const std::span<const std::string_view> views(args.data(), args.size());
+        op->name = views.front();
+        try {
+            op->facts = client->catalog().analyse(views);
+        } catch (const ClusterCrossSlotError&) {
+            // MGET, DEL... whose keys span slots run as one part per slot.
+            if (!core::may_split_by_slot(views)) throw;
+            elsewhere = true;
+        }
+    } catch (const Error& e) {
+        finish(op, error::invalid_command, Reply::error(e.what()));
+        return;
+    }
+    const auto target = op->facts.target;
+    if (elsewhere || op->facts.blocking || target == core::CommandRoute::Target::AllMasters ||
+        target == core::CommandRoute::Target::AllNodes) {
+        run_elsewhere(op);
+        return;
+    }
+    if (!op->facts.slot_picks_shard) op->recorded_slot = op->facts.slot;
+    op->machine.emplace(op->recorded_slot, op->name, limits, command_timeout, core::Clock::now());
+    resume(op, {.kind = EventKind::Start});
+}
+
+void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op) {
+    auto& action = op->action;
+    switch (action.kind) {
+        case ActionKind::Send: send(op); return;
+        case ActionKind::UpdateTopology: {
+            if (action.failed_node) pool->mark_node_failed(*action.failed_node);
+            if (action.moved_to && op->recorded_slot) {
+                std::optional<HostPort> sender;
+                if (action.moved_sender) sender = *action.moved_sender;
+                if (pool->nodes.record_moved(*op->recorded_slot, *action.moved_to, sender)) client->request_refresh();
+            }
+            switch (action.refresh) {
+                case core::RetryDecision::Refresh::None: break;
+                case core::RetryDecision::Refresh::InBackground: client->request_refresh(); break;
+                case core::RetryDecision::Refresh::BeforeRetry:
+                    // A discovery does blocking I/O: it runs on a thread of
+                    // its own, and the command resumes on the strand after.
+                    std::thread([self = shared_from_this(), op] {
+                        try {
+                            (void)self->pool->nodes.refresh_if_due();
+                        } catch (const Error&) {
+                            // The retry goes by the map we have; the next failure asks again.
+                        }
+                        ::asio::post(self->strand, [self, op] { self->resume(op, {.kind = EventKind::TopologyUpdated}); });
+                    }).detach();
+                    return;
+            }
+            resume(op, {.kind = EventKind::TopologyUpdated});
+            return;
+        }
+        case ActionKind::Backoff:
+            if (!op->timer) op->timer.emplace(strand);
+            op->timer->expires_after(action.delay);
+            op->timer->async_wait([self = shared_from_this(), op](std::error_code code) {
+                if (code) return;  // cancelled: the command was finished by then
+                self->resume(op, {.kind = EventKind::BackoffOver});
+            });
+            return;
+        case ActionKind::Done: {
+            const bool own_error = op->reply.is_error();
+            finish(op, own_error ? make_error_code(error::response) : std::error_code(), std::move(op->reply));
+            return;
+        }
+        case ActionKind::Fail:
+            if (!action.message.empty()) {
+                const bool redirects = op->machine->counts().redirects >= limits.max_redirects;
+                finish(op, redirects ? error::moved_exhausted : error::budget_exhausted, Reply::error(action.message));
+            } else if (op->by_reply) {
+                finish(op, error_of(op->failure), std::move(op->reply));
+            } else {
+                finish(op, error_of(op->failure), Reply::error(op->description));
+            }
+            return;
+    }
+}
+
+NodeInfo AsyncRedisCluster::Impl::target_node(const AsyncOperation& op) {
+    const auto& facts = op.facts;
+    if (op.action.node) return make_node(op.action.node->host, op.action.node->port, "master");
+    if (facts.node) return make_node(facts.node->host, facts.node->port, "master");
+    if (!facts.slot) {
+        auto masters = pool->get_nodes_by_server_type("master");
+        if (masters.empty()) return pool->nodes.random_node();
+        return masters[std::uniform_int_distribution<std::size_t>(0, masters.size() - 1)(core::thread_random())];
+    }
+    if (facts.read_only && read_from_replicas) return pool->get_node_by_slot(*facts.slot, true);
+    return pool->nodes.get_master_node_by_slot(*facts.slot);  // throws SlotNotCoveredError
+}
+
+void AsyncRedisCluster::Impl::send(const std::shared_ptr<AsyncOperation>& op) {
+    op->reset_attempt();
+    NodeInfo node;
+    try {
+        node = target_node(*op);
+    } catch (const Error& e) {
+        op->failure = core::classify(e);
+        op->description = e.what();
+        resume(op, op->failed_event());
+        return;
+    }
+    op->node = node;
+    op->connection = connection_to(node);
+    op->connection->submit(op->id, op->packed, op->action.asking);
+}
+
+std::shared_ptr<NodeConnection> AsyncRedisCluster::Impl::connection_to(const NodeInfo& node) {
+    auto& connection = connections[node.name];
+    if (!connection) {
+        auto options = pool->options().connection_kwargs;
+        options.host = node.host;
+        options.port = node.port;
+        options.readonly = options.readonly || (read_from_replicas && !node.is_master());
+        connection = std::make_shared<NodeConnection>(strand, weak_from_this(), node, std::move(options),
+                                                      async_options.max_inflight);
+    }
+    return connection;
+}
+
+CommandEvent AsyncRedisCluster::Impl::judge_reply(AsyncOperation& op) {
+    const Reply& reply = op.reply;
+    if (!reply.is_error()) return {.kind = EventKind::Replied};
+    const auto failure = core::classify_error_reply_text(reply.str());
+    if (!failure) return {.kind = EventKind::Replied};  // the command's own answer
+    op.has_node = true;
+    op.failure = *failure;
+    op.description = reply.str();
+    if (*failure == Failure::Moved || *failure == Failure::Ask) {
+        try {
+            const auto redirect = parse_redirect(reply.str());
+            // An empty host means the node that answered.
+            HostPort target{redirect->host.empty() ? op.node.host : redirect->host, redirect->port};
+            op.redirect = pool->options().host_port_remap.apply(target);
+        } catch (const Error& e) {
+            op.failure = core::classify(e);  // a malformed redirect: nothing to follow
+            op.description = e.what();
+            return op.failed_event();
+        }
+    }
+    op.by_reply = true;
+    return op.failed_event();
+}
+
+void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation>& op) {
+    // The blocking driver, on a thread of its own: it fans out, splits or
+    // waits with the blocking client's rules, and the executor is not held.
+    std::thread([self = shared_from_this(), op] {
+        Reply reply;
+        std::error_code code;
+        try {
+            if (const auto failure = self->client->run_packed(op->packed, reply)) {
+                try {
+                    core::raise(*failure, reply);
+                } catch (const ResponseError&) {
+                    code = core::classify_error_reply_text(reply.str()) == Failure::ClusterDown
+                               ? make_error_code(error::cluster_down)
+                               : make_error_code(error::redirect);
+                } catch (...) {
+                    auto [kind, message] = error_of(std::current_exception());
+                    code = kind;
+                    reply = Reply::error(message);
+                }
+            } else if (reply.is_error()) {
+                code = error::response;
+            }
+        } catch (const Error& e) {
+            code = error::invalid_command;
+            reply = Reply::error(e.what());
+        }
+        ::asio::post(self->strand, [self, op, code, reply = std::move(reply)]() mutable {
+            if (!op->done) self->finish(op, code, std::move(reply));
+        });
+    }).detach();
+}
+
+void AsyncRedisCluster::Impl::cancel(const std::shared_ptr<AsyncOperation>& op) {
+    if (op->done) return;
+    if (op->connection) op->connection->cancel(op->id);
+    finish(op, ::asio::error::operation_aborted, Reply());
+}
+
+void AsyncRedisCluster::Impl::finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply) {
+    if (op->done) return;
+    op->done = true;
+    if (op->timer) op->timer->cancel();
+    op->connection.reset();
+    operations.erase(op->id);
+    if (auto slot = op->completion->cancellation_slot(); slot.is_connected()) slot.clear();
+    op->completion->complete(code, std::move(reply));
+}
+
+void AsyncRedisCluster::Impl::shutdown() {
+    closed = true;
+    for (auto& [name, connection] : connections) connection->close();
+    connections.clear();
+    auto left = std::move(operations);
+    operations.clear();
+    for (auto& [id, op] : left) finish(op, ::asio::error::operation_aborted, Reply());
+}
+
+// --- the public face ----------------------------------------------------------------
+
+AsyncRedisCluster::AsyncRedisCluster(executor_type executor, RedisClusterOptions options, AsyncOptions async_options)
+    : executor_(std::move(executor)) {
+    if (async_options.max_inflight == 0) {
+        throw RedisClusterConfigError("max_inflight must be at least 1 (commands in flight per node)");
+    }
+    impl_ = std::make_shared<Impl>(executor_, options, async_options);
+}
+
+AsyncRedisCluster::~AsyncRedisCluster() { cancel(); }
+
+void AsyncRedisCluster::cancel() {
+    if (!impl_) return;
+    ::asio::post(impl_->strand, [impl = impl_] { impl->shutdown(); });
+}
+
+std::shared_ptr<ClusterConnectionPool> AsyncRedisCluster::connection_pool() const { return impl_->pool; }
+
+void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_type& executor, std::string packed,
+                              std::unique_ptr<detail::Completion> completion) {
+    auto op = std::make_shared<AsyncOperation>();
+    op->packed = std::move(packed);
+    op->completion = std::move(completion);
+    auto impl = weak.lock();
+    if (!impl) {
+        // The client is gone: nothing will ever run this.
+        ::asio::post(executor, [op] { op->completion->complete(::asio::error::operation_aborted, Reply()); });
+        return;
+    }
+    // Posted, never run inline: commands issued in this turn gather on
+    // their connections and leave together, and a handler is never called
+    // from inside the function that started it.
+    ::asio::post(impl->strand, [impl, op] { impl->start(op); });
+}
+
+}  // namespace rediscluster::asio

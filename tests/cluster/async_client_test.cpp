@@ -1,0 +1,320 @@
+// AsyncRedisCluster against the real plain cluster: every completion token,
+// many commands at once on one thread and on several, and how failures
+// arrive as error codes.
+
+#include <gtest/gtest.h>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/cluster_env.hpp"
+#include "rediscluster/asio/async_cluster.hpp"
+
+namespace rediscluster {
+namespace {
+
+using namespace std::chrono_literals;
+using asio_error = rediscluster::asio::error;
+using rediscluster::asio::AsyncRedisCluster;
+
+RedisClusterOptions plain_options() {
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
+    options.connection_kwargs.socket_timeout = 5s;
+    return options;
+}
+
+// Runs `io` until `done` or 10 s; false when it timed out. (io.run() would
+// not return: a client's open connections keep a read pending until it is
+// destroyed or cancelled.)
+template <class Done>
+bool run_until(::asio::io_context& io, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        io.run_for(10ms);
+    }
+    return true;
+}
+
+TEST(AsyncClient, CoroutineSetThenGet) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::optional<std::string> value;
+    ::asio::co_spawn(
+        io,
+        [&]() -> ::asio::awaitable<void> {
+            const Reply ok = co_await rc.async_execute("SET", "async:coroutine", "alice", ::asio::use_awaitable);
+            EXPECT_EQ(ok.str(), "OK");
+            const Reply got = co_await rc.async_execute("GET", "async:coroutine", ::asio::use_awaitable);
+            value = std::string(got.str());
+        },
+        [](const std::exception_ptr& error) {
+            if (error) std::rethrow_exception(error);
+        });
+    ASSERT_TRUE(run_until(io, [&] { return value.has_value(); }));
+    EXPECT_EQ(value, "alice");
+}
+
+TEST(AsyncClient, AThousandConcurrentCommandsOnOneThreadAreAllAnsweredRightly) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    constexpr int kCount = 1000;
+    std::atomic<int> finished = 0;
+    std::atomic<int> wrong = 0;
+    for (int i = 0; i < kCount; ++i) {
+        ::asio::co_spawn(
+            io,
+            [&, i]() -> ::asio::awaitable<void> {
+                const std::string key = "async:many:" + std::to_string(i);
+                (void)co_await rc.async_execute("SET", key, i, ::asio::use_awaitable);
+                const Reply got = co_await rc.async_execute("GET", key, ::asio::use_awaitable);
+                if (got.str() != std::to_string(i)) ++wrong;
+                ++finished;
+            },
+            ::asio::detached);
+    }
+    ASSERT_TRUE(run_until(io, [&] { return finished == kCount; })) << finished << " of " << kCount;
+    EXPECT_EQ(wrong, 0);
+}
+
+TEST(AsyncClient, ACommandOverMaxInflightWaitsItsTurn) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options(), {.max_inflight = 2});
+    constexpr int kCount = 50;
+    int answered = 0;
+    for (int i = 0; i < kCount; ++i) {
+        rc.async_execute("INCR", "{async:cap}counter", [&](std::error_code code, Reply reply) {
+            EXPECT_FALSE(code) << code.message();
+            EXPECT_EQ(reply.type(), ReplyType::Integer);
+            ++answered;
+        });
+    }
+    ASSERT_TRUE(run_until(io, [&] { return answered == kCount; }));
+}
+
+TEST(AsyncClient, CallbackAndFutureForms) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::optional<std::error_code> callback_code;
+    rc.async_execute("SET", "async:forms", "v", [&](std::error_code code, Reply) { callback_code = code; });
+    ASSERT_TRUE(run_until(io, [&] { return callback_code.has_value(); }));
+    EXPECT_FALSE(*callback_code) << callback_code->message();
+
+    // A future is waited on outside the executor's thread.
+    io.restart();
+    auto work = ::asio::make_work_guard(io);
+    std::thread runner([&] { io.run(); });
+    auto future = rc.async_execute("GET", "async:forms", ::asio::use_future);
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(future.get().str(), "v");
+    // An error reply arrives as std::system_error holding the code.
+    (void)rc.async_execute("LPUSH", "async:forms:list", "x", ::asio::use_future).get();
+    auto failing = rc.async_execute("GET", "async:forms:list", ::asio::use_future);
+    try {
+        (void)failing.get();
+        ADD_FAILURE() << "GET of a list succeeded";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), asio_error::response);
+    }
+    io.stop();
+    runner.join();
+}
+
+TEST(AsyncClient, AnErrorReplyIsAResponseErrorKeepingTheServersMessage) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::optional<std::error_code> code;
+    Reply reply;
+    rc.async_execute("DEL", "async:wrongtype", [](std::error_code, Reply) {});
+    rc.async_execute("LPUSH", "async:wrongtype", "x", [](std::error_code, Reply) {});
+    rc.async_execute("GET", "async:wrongtype", [&](std::error_code c, Reply r) {
+        code = c;
+        reply = std::move(r);
+    });
+    ASSERT_TRUE(run_until(io, [&] { return code.has_value(); }));
+    EXPECT_EQ(*code, asio_error::response);
+    EXPECT_EQ(code->category().name(), std::string("rediscluster.asio"));
+    ASSERT_TRUE(reply.is_error());
+    EXPECT_EQ(reply.str().rfind("WRONGTYPE", 0), 0U) << reply.str();
+}
+
+TEST(AsyncClient, BadArgumentsFailTheOperationNamingTheProblem) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::vector<std::string> none;
+    std::optional<std::error_code> empty_code;
+    Reply empty_reply;
+    rc.async_execute_range(none, [&](std::error_code c, Reply r) {
+        empty_code = c;
+        empty_reply = std::move(r);
+    });
+    std::optional<std::error_code> refused_code;
+    Reply refused_reply;
+    rc.async_execute("SELECT", 1, [&](std::error_code c, Reply r) {
+        refused_code = c;
+        refused_reply = std::move(r);
+    });
+    ASSERT_TRUE(run_until(io, [&] { return empty_code && refused_code; }));
+    EXPECT_EQ(*empty_code, asio_error::invalid_command);
+    EXPECT_NE(empty_reply.str().find("empty command"), std::string_view::npos) << empty_reply.str();
+    EXPECT_EQ(*refused_code, asio_error::invalid_command);
+    EXPECT_NE(refused_reply.str().find("SELECT"), std::string_view::npos) << refused_reply.str();
+    EXPECT_THROW((void)AsyncRedisCluster(io, plain_options(), {.max_inflight = 0}), RedisClusterConfigError);
+}
+
+TEST(AsyncClient, CommandsForEveryMasterAndAcrossSlotsRunToo) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::optional<Reply> ping;
+    std::optional<Reply> mget;
+    ::asio::co_spawn(
+        io,
+        [&]() -> ::asio::awaitable<void> {
+            ping = co_await rc.async_execute("PING", ::asio::use_awaitable);
+            (void)co_await rc.async_execute("MSET", "async:a", "1", "async:b", "2", ::asio::use_awaitable);
+            mget = co_await rc.async_execute("MGET", "async:a", "async:b", ::asio::use_awaitable);
+        },
+        ::asio::detached);
+    ASSERT_TRUE(run_until(io, [&] { return mget.has_value(); }));
+    EXPECT_EQ(ping->str(), "PONG");
+    ASSERT_EQ(mget->size(), 2U);
+    EXPECT_EQ((*mget)[0].str(), "1");
+    EXPECT_EQ((*mget)[1].str(), "2");
+}
+
+// A Lua script that keeps its node busy for `ms` milliseconds.
+constexpr std::string_view kBusyScript =
+    "local t = redis.call('TIME') local start = t[1] * 1000000 + t[2] "
+    "repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] - start > tonumber(ARGV[1]) * 1000 "
+    "return 'slow'";
+
+TEST(AsyncClient, CancellingAWrittenCommandKeepsTheConnectionInStep) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::error_code slow_code;
+    std::optional<Reply> next;
+    ::asio::cancellation_signal signal;
+    rc.async_execute("SET", "{async:cancel}next", "mine", [](std::error_code, Reply) {});
+    // The script's reply is due first on the key's connection; cancelled
+    // while the node runs it, it must be read and dropped, not handed to
+    // the GET behind it.
+    rc.async_execute("EVAL", kBusyScript, 1, "{async:cancel}slow", 300,
+                     ::asio::bind_cancellation_slot(signal.slot(), [&](std::error_code c, Reply) { slow_code = c; }));
+    ::asio::steady_timer timer(io, 100ms);
+    timer.async_wait([&](std::error_code) {
+        signal.emit(::asio::cancellation_type::terminal);
+        rc.async_execute("GET", "{async:cancel}next", [&](std::error_code, Reply r) { next = std::move(r); });
+    });
+    ASSERT_TRUE(run_until(io, [&] { return next.has_value(); }));
+    EXPECT_EQ(slow_code, ::asio::error::operation_aborted);
+    EXPECT_EQ(next->str(), "mine");
+}
+
+TEST(AsyncClient, DeferredOperationsRunWhenLaunchedAndAbortOnceTheClientIsGone) {
+    ::asio::io_context io;
+    std::optional<AsyncRedisCluster> rc(std::in_place, io, plain_options());
+    auto ping = rc->async_execute("SET", "async:deferred", "1", ::asio::experimental::deferred);
+    std::optional<std::error_code> first;
+    std::move(ping)([&](std::error_code code, Reply) { first = code; });
+    ASSERT_TRUE(run_until(io, [&] { return first.has_value(); }));
+    EXPECT_FALSE(*first) << first->message();
+
+    auto late = rc->async_execute("GET", "async:deferred", ::asio::experimental::deferred);
+    rc.reset();
+    std::optional<std::error_code> second;
+    std::move(late)([&](std::error_code code, Reply) { second = code; });
+    ASSERT_TRUE(run_until(io, [&] { return second.has_value(); }));
+    EXPECT_EQ(*second, ::asio::error::operation_aborted);
+}
+
+TEST(AsyncClient, DestroyingTheClientAbortsWhatIsInFlight) {
+    ::asio::io_context io;
+    std::optional<AsyncRedisCluster> rc(std::in_place, io, plain_options());
+    std::optional<std::error_code> code;
+    rc->async_execute("EVAL", kBusyScript, 1, "async:abort", 200, [&](std::error_code c, Reply) { code = c; });
+    ::asio::steady_timer timer(io, 50ms);
+    timer.async_wait([&](std::error_code) { rc.reset(); });
+    ASSERT_TRUE(run_until(io, [&] { return code.has_value(); }));
+    EXPECT_EQ(*code, ::asio::error::operation_aborted);
+}
+
+TEST(AsyncClient, AnUnreachableNodeFailsWithinTheBudgetNamingIt) {
+    auto options = plain_options();
+    // The first master is announced at a port where nothing listens.
+    const auto dead = static_cast<std::uint16_t>(test::plain_port() + 99);
+    options.host_port_remap = HostPortRemap([dead](const HostPort& address) {
+        return address.port == test::plain_node(0) ? HostPort{address.host, dead} : address;
+    });
+    options.startup_nodes = {{"127.0.0.1", test::plain_node(1)}};
+    options.command_timeout = 400ms;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    // A key of every master: one of them is on the unreachable node.
+    std::vector<std::error_code> codes(3);
+    std::vector<Reply> replies(3);
+    int answered = 0;
+    const char* keys[] = {"{a}", "{b}", "{c}"};  // slots 15495, 3300, 7365
+    for (int i = 0; i < 3; ++i) {
+        rc.async_execute("GET", keys[i], [&, i](std::error_code c, Reply r) {
+            codes[static_cast<std::size_t>(i)] = c;
+            replies[static_cast<std::size_t>(i)] = std::move(r);
+            ++answered;
+        });
+    }
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(run_until(io, [&] { return answered == 3; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    int unreachable = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        if (!codes[i]) continue;
+        ++unreachable;
+        EXPECT_EQ(codes[i], asio_error::budget_exhausted) << codes[i].message();
+        EXPECT_NE(replies[i].str().find(std::to_string(test::plain_port() + 99)), std::string_view::npos)
+            << replies[i].str();
+    }
+    EXPECT_EQ(unreachable, 1);
+}
+
+TEST(AsyncClient, AMultiThreadedIoContextAnswersEveryCommand) {
+    ::asio::thread_pool threads(2);
+    AsyncRedisCluster rc(threads.get_executor(), plain_options());
+    constexpr int kCount = 400;
+    std::atomic<int> right = 0;
+    std::atomic<int> finished = 0;
+    for (int i = 0; i < kCount; ++i) {
+        ::asio::co_spawn(
+            threads,
+            [&, i]() -> ::asio::awaitable<void> {
+                const std::string key = "async:threads:" + std::to_string(i);
+                (void)co_await rc.async_execute("SET", key, i, ::asio::use_awaitable);
+                const Reply got = co_await rc.async_execute("GET", key, ::asio::use_awaitable);
+                if (got.str() == std::to_string(i)) ++right;
+                ++finished;
+            },
+            ::asio::detached);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (finished < kCount && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(right, kCount);
+    rc.cancel();
+    threads.join();
+}
+
+}  // namespace
+}  // namespace rediscluster
