@@ -205,18 +205,6 @@ void AsyncRedisCluster::Impl::start(std::shared_ptr<AsyncOperation> op) {
     }
     op->id = next_id++;
     operations.emplace(op->id, op);
-    // The command's cancellation slot, if it has one, cancels it on the
-    // strand, wherever the signal is emitted.
-    if (auto slot = op->completion->cancellation_slot(); slot.is_connected()) {
-        slot.assign([weak = std::weak_ptr<AsyncOperation>(op), self = weak_from_this(),
-                     strand = strand](::asio::cancellation_type) {
-            ::asio::post(strand, [weak, self] {
-                auto impl = self.lock();
-                auto target = weak.lock();
-                if (impl && target) impl->cancel(target);
-            });
-        });
-    }
     bool elsewhere = false;
     try {
         if (op->packed.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
@@ -453,6 +441,19 @@ void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_ty
         // The client is gone: nothing will ever run this.
         ::asio::post(executor, [op] { op->completion->complete(::asio::error::operation_aborted, Reply()); });
         return;
+    }
+    // The command's cancellation slot, if it has one, cancels it on the
+    // strand, wherever the signal is emitted. Any type of cancellation is
+    // honoured as terminal: a command already written may have run.
+    if (auto slot = op->completion->cancellation_slot(); slot.is_connected()) {
+        slot.assign([weak_op = std::weak_ptr<AsyncOperation>(op), weak_impl = weak,
+                     strand = impl->strand](::asio::cancellation_type) {
+            ::asio::post(strand, [weak_op, weak_impl] {
+                auto client = weak_impl.lock();
+                auto target = weak_op.lock();
+                if (client && target) client->cancel(target);
+            });
+        });
     }
     // Posted, never run inline: commands issued in this turn gather on
     // their connections and leave together, and a handler is never called

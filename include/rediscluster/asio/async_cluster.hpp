@@ -157,6 +157,8 @@ public:
     ///    cancellation slot, cancel(), or the client's end).
     /// Cancelling a command already written drops its reply when it arrives,
     /// so the connection stays in step; one not yet written never leaves.
+    /// Every cancellation type (terminal, partial, total) is honoured as
+    /// terminal: the command may have run.
     template <class... ArgsAndToken>
     auto async_execute(ArgsAndToken&&... args_and_token) {
         constexpr std::size_t argument_count = sizeof...(ArgsAndToken) - 1;
