@@ -24,6 +24,7 @@
 
 #include "cluster/cluster_env.hpp"
 #include "rediscluster/asio/async_cluster.hpp"
+#include "rediscluster/slot.hpp"
 
 namespace rediscluster {
 namespace {
@@ -91,6 +92,30 @@ TEST(AsyncClient, AThousandConcurrentCommandsOnOneThreadAreAllAnsweredRightly) {
     }
     ASSERT_TRUE(run_until(io, [&] { return finished == kCount; })) << finished << " of " << kCount;
     EXPECT_EQ(wrong, 0);
+}
+
+TEST(AsyncClient, CommandsIssuedInOneTurnLeaveInOneWrite) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    const auto port = rc.connection_pool()->nodes.get_master_node_by_slot(key_slot("{async:turn}")).port;
+    std::optional<std::error_code> opened;
+    rc.async_execute("SET", "{async:turn}0", "v", [&](std::error_code code, Reply) { opened = code; });
+    ASSERT_TRUE(run_until(io, [&] { return opened.has_value(); }));
+    // The server counts the reads it makes from its sockets: 200 commands
+    // sent one write each would cost about 200; together, a handful (this
+    // probe's own connection included).
+    const auto reads_before = test::info_field(port, "stats", "total_reads_processed", "");
+    constexpr int kCount = 200;
+    int answered = 0;
+    for (int i = 0; i < kCount; ++i) {
+        rc.async_execute("GET", "{async:turn}" + std::to_string(i % 10), [&](std::error_code code, Reply) {
+            EXPECT_FALSE(code) << code.message();
+            ++answered;
+        });
+    }
+    ASSERT_TRUE(run_until(io, [&] { return answered == kCount; }));
+    const auto reads = test::info_field(port, "stats", "total_reads_processed", "") - reads_before;
+    EXPECT_LT(reads, 20) << "the server read " << reads << " times for " << kCount << " commands";
 }
 
 TEST(AsyncClient, ACommandOverMaxInflightWaitsItsTurn) {
