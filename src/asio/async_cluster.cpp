@@ -11,6 +11,9 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -81,6 +84,45 @@ std::pair<error, std::string> error_of(const std::exception_ptr& thrown) {
     }
 }
 
+// Threads that do blocking work for the client: a discovery before a
+// retry, a command the blocking driver carries. Each posts its result to
+// the client's executor, which must still exist when it does, so the
+// client's destructor waits for them (close_and_wait) before its executor
+// may go.
+class BlockingWork : public std::enable_shared_from_this<BlockingWork> {
+public:
+    /// Runs `work` on a thread of its own; false, and nothing run, once
+    /// closed. `work` must release what it holds before it returns.
+    bool run(std::function<void()> work) {
+        {
+            std::lock_guard lock(mutex_);
+            if (closed_) return false;
+            ++running_;
+        }
+        std::thread([self = shared_from_this(), work = std::move(work)]() mutable {
+            work();
+            work = nullptr;  // what it captured goes before the count says it is over
+            {
+                std::lock_guard lock(self->mutex_);
+                --self->running_;
+            }
+            self->idle_.notify_all();
+        }).detach();
+        return true;
+    }
+    void close_and_wait() {
+        std::unique_lock lock(mutex_);
+        closed_ = true;
+        idle_.wait(lock, [this] { return running_ == 0; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    std::size_t running_ = 0;
+    bool closed_ = false;
+};
+
 }  // namespace
 
 // --- one command -----------------------------------------------------------------
@@ -148,6 +190,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     // background refresher re-discovers the topology, and its driver runs
     // the commands the async driver does not carry yet.
     std::unique_ptr<core::ClientCore> client;
+    std::shared_ptr<BlockingWork> blocking_work = std::make_shared<BlockingWork>();
     core::RetryLimits limits;
     std::optional<std::chrono::milliseconds> command_timeout;
     bool read_from_replicas = false;
@@ -250,14 +293,19 @@ void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op)
                 case core::RetryDecision::Refresh::BeforeRetry:
                     // A discovery does blocking I/O: it runs on a thread of
                     // its own, and the command resumes on the strand after.
-                    std::thread([self = shared_from_this(), op] {
-                        try {
-                            (void)self->pool->nodes.refresh_if_due();
-                        } catch (const Error&) {
-                            // The retry goes by the map we have; the next failure asks again.
-                        }
-                        ::asio::post(self->strand, [self, op] { self->resume(op, {.kind = EventKind::TopologyUpdated}); });
-                    }).detach();
+                    if (!blocking_work->run([self = shared_from_this(), op]() mutable {
+                            try {
+                                (void)self->pool->nodes.refresh_if_due();
+                            } catch (const Error&) {
+                                // The retry goes by the map we have; the next failure asks again.
+                            }
+                            auto& strand_of = self->strand;
+                            ::asio::post(strand_of, [self = std::move(self), op = std::move(op)] {
+                                self->resume(op, {.kind = EventKind::TopologyUpdated});
+                            });
+                        })) {
+                        finish(op, ::asio::error::operation_aborted, Reply());  // the client is ending
+                    }
                     return;
             }
             resume(op, {.kind = EventKind::TopologyUpdated});
@@ -358,7 +406,7 @@ CommandEvent AsyncRedisCluster::Impl::judge_reply(AsyncOperation& op) {
 void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation>& op) {
     // The blocking driver, on a thread of its own: it fans out, splits or
     // waits with the blocking client's rules, and the executor is not held.
-    std::thread([self = shared_from_this(), op] {
+    const bool started = blocking_work->run([self = shared_from_this(), op]() mutable {
         Reply reply;
         std::error_code code;
         try {
@@ -381,10 +429,12 @@ void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation
             code = error::invalid_command;
             reply = Reply::error(e.what());
         }
-        ::asio::post(self->strand, [self, op, code, reply = std::move(reply)]() mutable {
+        auto& strand_of = self->strand;
+        ::asio::post(strand_of, [self = std::move(self), op = std::move(op), code, reply = std::move(reply)]() mutable {
             if (!op->done) self->finish(op, code, std::move(reply));
         });
-    }).detach();
+    });
+    if (!started) finish(op, ::asio::error::operation_aborted, Reply());  // the client is ending
 }
 
 void AsyncRedisCluster::Impl::cancel(const std::shared_ptr<AsyncOperation>& op) {
@@ -422,7 +472,13 @@ AsyncRedisCluster::AsyncRedisCluster(executor_type executor, RedisClusterOptions
     impl_ = std::make_shared<Impl>(executor_, options, async_options);
 }
 
-AsyncRedisCluster::~AsyncRedisCluster() { cancel(); }
+AsyncRedisCluster::~AsyncRedisCluster() {
+    if (!impl_) return;
+    cancel();
+    // Its helper threads post to the executor: they must be done before the
+    // executor may go, which may be right after this.
+    impl_->blocking_work->close_and_wait();
+}
 
 void AsyncRedisCluster::cancel() {
     if (!impl_) return;

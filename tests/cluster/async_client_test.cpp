@@ -148,8 +148,16 @@ TEST(AsyncClient, CallbackAndFutureForms) {
     auto future = rc.async_execute("GET", "async:forms", ::asio::use_future);
     ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
     EXPECT_EQ(future.get().str(), "v");
-    // An error reply arrives as std::system_error holding the code.
     (void)rc.async_execute("LPUSH", "async:forms:list", "x", ::asio::use_future).get();
+    // use_future with a function: the future holds what it makes of the completion.
+    auto code_only = rc.async_execute("GET", "async:forms:list",
+                                      ::asio::use_future([](std::error_code code, Reply) { return code; }));
+    EXPECT_EQ(code_only.get(), asio_error::response);
+#if !defined(__SANITIZE_THREAD__)
+    // An error reply arrives as std::system_error holding the code. (Not
+    // under TSan: the exception is freed through libstdc++'s uninstrumented
+    // exception_ptr count, on the thread that set the promise, which TSan
+    // takes for a race with the catch block reading it.)
     auto failing = rc.async_execute("GET", "async:forms:list", ::asio::use_future);
     try {
         (void)failing.get();
@@ -157,6 +165,7 @@ TEST(AsyncClient, CallbackAndFutureForms) {
     } catch (const std::system_error& e) {
         EXPECT_EQ(e.code(), asio_error::response);
     }
+#endif
     io.stop();
     runner.join();
 }

@@ -136,8 +136,11 @@ public:
 
     /// Cancels everything in flight (each completes with
     /// asio::error::operation_aborted) and closes the connections; the
-    /// executor need not be running. An operation started afterwards
-    /// (a deferred one launched late) completes with operation_aborted too.
+    /// executor need not be running, but must outlive the client. An
+    /// operation started afterwards (a deferred one launched late)
+    /// completes with operation_aborted too. Waits for the commands that
+    /// run on threads of their own (see above) to return: a blocking
+    /// command keeps it waiting up to its own timeout.
     ~AsyncRedisCluster();
     AsyncRedisCluster(const AsyncRedisCluster&) = delete;
     AsyncRedisCluster& operator=(const AsyncRedisCluster&) = delete;
