@@ -325,6 +325,66 @@ TEST(AsyncClient, AnUnreachableNodeFailsWithinTheBudgetNamingIt) {
     EXPECT_EQ(unreachable, 1);
 }
 
+TEST(AsyncClient, TheHandshakeAuthenticatesAsTheAclUser) {
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", test::acl_port()}};
+    options.connection_kwargs.username = "alice";
+    options.connection_kwargs.password = "wonderland";
+    options.connection_kwargs.socket_timeout = 5s;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Reply> whoami;
+    std::optional<Reply> got;
+    rc.async_execute("SET", "async:acl", "in", [](std::error_code, Reply) {});
+    rc.async_execute("GET", "async:acl", [&](std::error_code, Reply r) { got = std::move(r); });
+    rc.async_execute("ACL", "WHOAMI", [&](std::error_code, Reply r) { whoami = std::move(r); });
+    ASSERT_TRUE(run_until(io, [&] { return got && whoami; }));
+    EXPECT_EQ(got->to_debug_string(), "\"in\"");
+    EXPECT_EQ(whoami->to_debug_string(), "\"alice\"");
+}
+
+TEST(AsyncClient, Resp3ConnectionsSayHelloAndGetResp3Replies) {
+    auto options = plain_options();
+    options.connection_kwargs.protocol = 3;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Reply> hash;
+    rc.async_execute("DEL", "async:resp3", [](std::error_code, Reply) {});
+    rc.async_execute("HSET", "async:resp3", "f", "v", [](std::error_code, Reply) {});
+    rc.async_execute("HGETALL", "async:resp3", [&](std::error_code, Reply r) { hash = std::move(r); });
+    ASSERT_TRUE(run_until(io, [&] { return hash.has_value(); }));
+    EXPECT_EQ(hash->type(), ReplyType::Map) << hash->to_debug_string();
+}
+
+TEST(AsyncClient, ReadsGoToReplicasOverReadonlyConnections) {
+    auto options = plain_options();
+    options.read_from_replicas = true;
+    options.connection_kwargs.client_name = "async-replica-reads";
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    const auto replica = rc.connection_pool()->get_node_by_slot(key_slot("async:replica"), true);
+    ASSERT_FALSE(replica.is_master()) << "the plain cluster has a replica per shard";
+    std::optional<Reply> got;
+    rc.async_execute("GET", "async:replica", [&](std::error_code, Reply r) { got = std::move(r); });
+    ASSERT_TRUE(run_until(io, [&] { return got.has_value(); }));
+    EXPECT_FALSE(got->is_error()) << got->to_debug_string();
+    // The replica answered on a connection of ours that said READONLY
+    // (flags=r) and CLIENT SETNAME, and GET was its last command.
+    bool found = false;
+    const std::string list(test::node_command(replica.port, {"CLIENT", "LIST"}).str());
+    for (std::size_t start = 0; start < list.size();) {
+        const auto end = list.find('\n', start);
+        const auto line = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (line.find(" name=async-replica-reads ") != std::string::npos && line.find(" cmd=get ") != std::string::npos) {
+            found = true;
+            EXPECT_NE(line.find(" flags=r "), std::string::npos) << line;
+        }
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    EXPECT_TRUE(found) << list;
+}
+
 TEST(AsyncClient, AMultiThreadedIoContextAnswersEveryCommand) {
     ::asio::thread_pool threads(2);
     AsyncRedisCluster rc(threads.get_executor(), plain_options());
