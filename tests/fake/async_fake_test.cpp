@@ -9,6 +9,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -182,6 +183,48 @@ TEST(AsyncClientFake, AMalformedReplyFailsTheCommandsInFlightWithInterrupted) {
     EXPECT_EQ(bad->code, asio_error::interrupted);
     EXPECT_NE(bad->reply.str().find("Protocol error"), std::string_view::npos) << bad->reply.str();
     EXPECT_EQ(after->reply.str(), "ok");
+}
+
+TEST(AsyncClientFake, ANodeThatNeverAnswersFailsTheCommandAfterSocketTimeout) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand&, std::uint16_t) { return test::hang(); });
+    auto options = options_for(node);
+    options.connection_kwargs.socket_timeout = 200ms;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Outcome> outcome;
+    const auto started = std::chrono::steady_clock::now();
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+    EXPECT_EQ(outcome->code, asio_error::timeout) << outcome->code.message() << ": " << outcome->reply.str();
+    EXPECT_NE(outcome->reply.str().find("Timeout reading from 127.0.0.1:" + std::to_string(node.port())),
+              std::string_view::npos)
+        << outcome->reply.str();
+}
+
+TEST(AsyncClientFake, ARefusedHandshakeFailsTheCommandWithConnectionSetup) {
+    // Discovery authenticates; the client's own connection is refused.
+    std::atomic<bool> refuse{false};
+    FakeNode node = whole_cluster_node([&](const ReceivedCommand& command, std::uint16_t) {
+        if (command.args[0] == "AUTH") {
+            return test::expect_any(refuse ? "-WRONGPASS invalid username-password pair\r\n" : "+OK\r\n");
+        }
+        return test::expect_any("$2\r\nok\r\n");
+    });
+    auto options = options_for(node);
+    options.connection_kwargs.password = "secret";
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    refuse = true;
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->code, asio_error::connection_setup) << outcome->code.message();
+    EXPECT_NE(outcome->reply.str().find("refused the connection's setup: WRONGPASS"), std::string_view::npos)
+        << outcome->reply.str();
+    EXPECT_NE(outcome->reply.str().find(std::to_string(node.port())), std::string_view::npos) << outcome->reply.str();
 }
 
 TEST(AsyncClientFake, ACancelledWrittenCommandsReplyIsDroppedAndTheNextGetsItsOwn) {
