@@ -260,6 +260,31 @@ TEST(AsyncClient, CancellingAWrittenCommandKeepsTheConnectionInStep) {
     EXPECT_EQ(next->str(), "mine");
 }
 
+TEST(AsyncClient, ACommandWaitingOverMaxInflightCanBeCancelled) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options(), {.max_inflight = 1});
+    std::optional<Reply> slow;
+    std::optional<std::error_code> waiting_code;
+    std::optional<Reply> after;
+    ::asio::cancellation_signal signal;
+    // The script takes the only place on the key's connection; the SET
+    // behind it waits, and is cancelled while it does: it never runs.
+    rc.async_execute("DEL", "{async:backlog}waiting", [](std::error_code, Reply) {});
+    rc.async_execute("EVAL", kBusyScript, 1, "{async:backlog}slow", 200,
+                     [&](std::error_code, Reply r) { slow = std::move(r); });
+    rc.async_execute("SET", "{async:backlog}waiting", "ran",
+                     ::asio::bind_cancellation_slot(signal.slot(), [&](std::error_code c, Reply) { waiting_code = c; }));
+    ::asio::steady_timer timer(io, 50ms);
+    timer.async_wait([&](std::error_code) {
+        signal.emit(::asio::cancellation_type::terminal);
+        rc.async_execute("GET", "{async:backlog}waiting", [&](std::error_code, Reply r) { after = std::move(r); });
+    });
+    ASSERT_TRUE(run_until(io, [&] { return slow && waiting_code && after; }));
+    EXPECT_EQ(*waiting_code, ::asio::error::operation_aborted);
+    EXPECT_EQ(slow->str(), "slow");
+    EXPECT_TRUE(after->is_null()) << "the cancelled SET was never sent: " << after->to_debug_string();
+}
+
 TEST(AsyncClient, DeferredOperationsRunWhenLaunchedAndAbortOnceTheClientIsGone) {
     ::asio::io_context io;
     std::optional<AsyncRedisCluster> rc(std::in_place, io, plain_options());

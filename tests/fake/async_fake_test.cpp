@@ -203,6 +203,40 @@ TEST(AsyncClientFake, ANodeThatNeverAnswersFailsTheCommandAfterSocketTimeout) {
         << outcome->reply.str();
 }
 
+TEST(AsyncClientFake, ClusterDownIsRetriedAfterABackoffUntilTheClusterIsBack) {
+    std::atomic<int> gets{0};
+    FakeNode node = whole_cluster_node([&](const ReceivedCommand&, std::uint16_t) {
+        return test::expect_any(++gets <= 2 ? "-CLUSTERDOWN The cluster is down\r\n" : "$4\r\nback\r\n");
+    });
+    auto options = options_for(node);
+    options.command_timeout = 5s;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->code) << outcome->code.message() << ": " << outcome->reply.str();
+    EXPECT_EQ(outcome->reply.str(), "back");
+    EXPECT_EQ(gets, 3);
+}
+
+TEST(AsyncClientFake, ClusterDownGivenUpOnIsClusterDownWithTheServersText) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand&, std::uint16_t) {
+        return test::expect_any("-CLUSTERDOWN The cluster is down\r\n");
+    });
+    auto options = options_for(node);
+    options.cluster_down_retry_attempts = 1;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->code, asio_error::cluster_down) << outcome->code.message();
+    EXPECT_EQ(outcome->reply.str(), "CLUSTERDOWN The cluster is down");
+}
+
 TEST(AsyncClientFake, ARefusedHandshakeFailsTheCommandWithConnectionSetup) {
     // Discovery authenticates; the client's own connection is refused.
     std::atomic<bool> refuse{false};
