@@ -38,6 +38,9 @@
 // driver on a thread of their own, and complete on the executor like any
 // other. TLS is not supported yet (the connections are plain TCP).
 //
+// Names: this library's namespace is rediscluster::asio. Code that says
+// `using namespace rediscluster;` must then name Asio's own as ::asio.
+//
 // Thread safety: an AsyncRedisCluster may be used from several threads
 // at once, on a multi-threaded io_context too: its state lives on a strand
 // of its own. Completion handlers run on their associated executor (by
