@@ -469,6 +469,16 @@ AsyncRedisCluster::AsyncRedisCluster(executor_type executor, RedisClusterOptions
     if (async_options.max_inflight == 0) {
         throw RedisClusterConfigError("max_inflight must be at least 1 (commands in flight per node)");
     }
+    // Its connections are its own plain TCP sockets: options that ask for
+    // other connections are refused rather than silently ignored.
+    const auto& kwargs = options.connection_kwargs;
+    if (options.connection_class || (options.connection_pool && options.connection_pool->options().connection_class)) {
+        throw RedisClusterConfigError(
+            "AsyncRedisCluster makes its own TCP connections: connection_class is not supported (nor TLS, yet)");
+    }
+    if (kwargs.ssl_ca_certs || kwargs.ssl_certfile || kwargs.ssl_keyfile) {
+        throw RedisClusterConfigError("AsyncRedisCluster does not support TLS yet (ssl_ca_certs, ssl_certfile, ssl_keyfile)");
+    }
     impl_ = std::make_shared<Impl>(executor_, options, async_options);
 }
 

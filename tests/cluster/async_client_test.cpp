@@ -210,6 +210,12 @@ TEST(AsyncClient, BadArgumentsFailTheOperationNamingTheProblem) {
     EXPECT_EQ(*refused_code, asio_error::invalid_command);
     EXPECT_NE(refused_reply.str().find("SELECT"), std::string_view::npos) << refused_reply.str();
     EXPECT_THROW((void)AsyncRedisCluster(io, plain_options(), {.max_inflight = 0}), RedisClusterConfigError);
+    auto tls = plain_options();
+    tls.connection_kwargs.ssl_ca_certs = "/nonexistent/ca.crt";
+    EXPECT_THROW((void)AsyncRedisCluster(io, tls, {}), RedisClusterConfigError);
+    auto factory = plain_options();
+    factory.connection_class = connection_class<SSLClusterConnection>();
+    EXPECT_THROW((void)AsyncRedisCluster(io, factory, {}), RedisClusterConfigError);
 }
 
 TEST(AsyncClient, CommandsForEveryMasterAndAcrossSlotsRunToo) {

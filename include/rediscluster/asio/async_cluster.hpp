@@ -131,7 +131,8 @@ public:
     /// Checks the options and discovers the cluster, as RedisCluster's
     /// constructor does, and blocking like it (the discovery reuses the
     /// blocking pool and NodeManager). Throws RedisClusterConfigError for
-    /// invalid options (`max_inflight` of 0 included) and
+    /// invalid options (`max_inflight` of 0 included, and a connection_class
+    /// or TLS options, not supported yet) and
     /// RedisClusterException when no startup node answers.
     AsyncRedisCluster(executor_type executor, RedisClusterOptions options, AsyncOptions async_options = {});
     AsyncRedisCluster(::asio::io_context& context, RedisClusterOptions options, AsyncOptions async_options = {})
