@@ -201,6 +201,9 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     std::uint64_t next_id = 1;
     std::unordered_map<std::uint64_t, std::shared_ptr<AsyncOperation>> operations;
     std::unordered_map<std::string, std::shared_ptr<NodeConnection>> connections;  // by "host:port"
+    // Commands waiting for the discovery under way (a node that fails
+    // fails many commands at once: they share one discovery, one thread).
+    std::vector<std::shared_ptr<AsyncOperation>> awaiting_refresh;
 
     // --- NodeConnection::Owner ---
     std::uint64_t new_id() override { return next_id++; }
@@ -234,6 +237,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     void send(const std::shared_ptr<AsyncOperation>& op);
     CommandEvent judge_reply(AsyncOperation& op);
     void run_elsewhere(const std::shared_ptr<AsyncOperation>& op);
+    void refresh_then_resume(const std::shared_ptr<AsyncOperation>& op);
     void cancel(const std::shared_ptr<AsyncOperation>& op);
     void finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply);
     void shutdown();
@@ -290,23 +294,7 @@ void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op)
             switch (action.refresh) {
                 case core::RetryDecision::Refresh::None: break;
                 case core::RetryDecision::Refresh::InBackground: client->request_refresh(); break;
-                case core::RetryDecision::Refresh::BeforeRetry:
-                    // A discovery does blocking I/O: it runs on a thread of
-                    // its own, and the command resumes on the strand after.
-                    if (!blocking_work->run([self = shared_from_this(), op]() mutable {
-                            try {
-                                (void)self->pool->nodes.refresh_if_due();
-                            } catch (const Error&) {
-                                // The retry goes by the map we have; the next failure asks again.
-                            }
-                            auto& strand_of = self->strand;
-                            ::asio::post(strand_of, [self = std::move(self), op = std::move(op)] {
-                                self->resume(op, {.kind = EventKind::TopologyUpdated});
-                            });
-                        })) {
-                        finish(op, ::asio::error::operation_aborted, Reply());  // the client is ending
-                    }
-                    return;
+                case core::RetryDecision::Refresh::BeforeRetry: refresh_then_resume(op); return;
             }
             resume(op, {.kind = EventKind::TopologyUpdated});
             return;
@@ -403,6 +391,32 @@ CommandEvent AsyncRedisCluster::Impl::judge_reply(AsyncOperation& op) {
     return op.failed_event();
 }
 
+void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOperation>& op) {
+    awaiting_refresh.push_back(op);
+    if (awaiting_refresh.size() > 1) return;  // one is under way: this command goes on when it ends
+    // A discovery does blocking I/O: it runs on a thread of its own, and
+    // the commands resume on the strand after.
+    const bool started = blocking_work->run([self = shared_from_this()]() mutable {
+        try {
+            (void)self->pool->nodes.refresh_if_due();
+        } catch (const Error&) {
+            // The retries go by the map we have; the next failure asks again.
+        }
+        auto& strand_of = self->strand;
+        ::asio::post(strand_of, [self = std::move(self)] {
+            auto waiting = std::move(self->awaiting_refresh);
+            self->awaiting_refresh.clear();
+            for (const auto& next : waiting) self->resume(next, {.kind = EventKind::TopologyUpdated});
+        });
+    });
+    if (!started) {
+        // The client is ending.
+        auto waiting = std::move(awaiting_refresh);
+        awaiting_refresh.clear();
+        for (const auto& next : waiting) finish(next, ::asio::error::operation_aborted, Reply());
+    }
+}
+
 void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation>& op) {
     // The blocking driver, on a thread of its own: it fans out, splits or
     // waits with the blocking client's rules, and the executor is not held.
@@ -457,6 +471,7 @@ void AsyncRedisCluster::Impl::shutdown() {
     closed = true;
     for (auto& [name, connection] : connections) connection->close();
     connections.clear();
+    awaiting_refresh.clear();  // finished below, with every command left
     auto left = std::move(operations);
     operations.clear();
     for (auto& [id, op] : left) finish(op, ::asio::error::operation_aborted, Reply());
