@@ -127,11 +127,16 @@ private:
 
 // --- one command -----------------------------------------------------------------
 
-struct AsyncOperation {
+// One command, from async_execute() to its completion.
+struct detail::PreparedCommand {
     std::uint64_t id = 0;
     std::string packed;
-    std::string_view name;  // into `packed`
+    std::string name;
     core::CommandFacts facts;
+    // Refused before anything was sent (bad arguments): why. Empty otherwise.
+    std::string refusal;
+    // A multi-key command whose keys span slots: run as one part per slot.
+    bool split = false;
     // The slot a MOVED is recorded against: the keys' slot; none for a
     // slot that only picks a shard (see the blocking driver's recorded_slot()).
     std::optional<std::uint16_t> recorded_slot;
@@ -168,6 +173,8 @@ struct AsyncOperation {
                 .redirect = redirect};
     }
 };
+
+using AsyncOperation = detail::PreparedCommand;
 
 // --- the client --------------------------------------------------------------------
 
@@ -252,25 +259,12 @@ void AsyncRedisCluster::Impl::start(std::shared_ptr<AsyncOperation> op) {
     }
     op->id = next_id++;
     operations.emplace(op->id, op);
-    bool elsewhere = false;
-    try {
-        if (op->packed.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
-        const auto args = core::parse_packed_command(op->packed);
-        const std::span<const std::string_view> views(args.data(), args.size());
-        op->name = views.front();
-        try {
-            op->facts = client->catalog().analyse(views);
-        } catch (const ClusterCrossSlotError&) {
-            // MGET, DEL... whose keys span slots run as one part per slot.
-            if (!core::may_split_by_slot(views)) throw;
-            elsewhere = true;
-        }
-    } catch (const Error& e) {
-        finish(op, error::invalid_command, Reply::error(e.what()));
+    if (!op->refusal.empty()) {
+        finish(op, error::invalid_command, Reply::error(op->refusal));
         return;
     }
     const auto target = op->facts.target;
-    if (elsewhere || op->facts.blocking || target == core::CommandRoute::Target::AllMasters ||
+    if (op->split || op->facts.blocking || target == core::CommandRoute::Target::AllMasters ||
         target == core::CommandRoute::Target::AllNodes) {
         run_elsewhere(op);
         return;
@@ -512,10 +506,41 @@ void AsyncRedisCluster::cancel() {
 
 std::shared_ptr<ClusterConnectionPool> AsyncRedisCluster::connection_pool() const { return impl_->pool; }
 
-void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_type& executor, std::string packed,
-                              std::unique_ptr<detail::Completion> completion) {
+std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::prepare(std::span<const std::string_view> args) const {
     auto op = std::make_shared<AsyncOperation>();
-    op->packed = std::move(packed);
+    try {
+        if (args.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
+        encode_array_header(op->packed, args.size());
+        for (const auto arg : args) encode_bulk(op->packed, arg);
+        op->name.assign(args.front());
+        try {
+            op->facts = impl_->client->catalog().analyse(args);
+        } catch (const ClusterCrossSlotError&) {
+            // MGET, DEL... whose keys span slots run as one part per slot.
+            if (!core::may_split_by_slot(args)) throw;
+            op->split = true;
+        }
+    } catch (const Error& e) {
+        op->refusal = e.what();
+    }
+    return op;
+}
+
+void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_type& executor,
+                              std::shared_ptr<detail::PreparedCommand> command,
+                              std::unique_ptr<detail::Completion> completion) {
+    auto op = std::move(command);
+    if (op->completion) {
+        // The same deferred operation launched again: a fresh copy, since
+        // the first may still be running.
+        auto again = std::make_shared<AsyncOperation>();
+        again->packed = op->packed;
+        again->name = op->name;
+        again->facts = op->facts;
+        again->refusal = op->refusal;
+        again->split = op->split;
+        op = std::move(again);
+    }
     op->completion = std::move(completion);
     auto impl = weak.lock();
     if (!impl) {

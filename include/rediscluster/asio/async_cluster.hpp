@@ -49,7 +49,9 @@
 #include <cstddef>
 #include <memory>
 #include <ranges>
+#include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
@@ -93,6 +95,10 @@ public:
     /// The handler's cancellation slot (not connected when it has none).
     [[nodiscard]] virtual ::asio::cancellation_slot cancellation_slot() const noexcept = 0;
 };
+
+// A command encoded and analysed for routing where async_execute() was
+// called (so that it is read once, from its arguments), until it starts.
+struct PreparedCommand;
 
 template <class Handler>
 class CompletionOf final : public Completion {
@@ -153,7 +159,9 @@ public:
 
     /// Runs one command: `async_execute("SET", key, 42, token)`. The
     /// arguments (strings, integers, doubles, as for execute_command) are
-    /// encoded at once, so they need not outlive the call. Completes with
+    /// encoded and routed at once, so they need not outlive the call (a
+    /// command the built-in table does not know fetches the server's
+    /// COMMAND table then, blocking, once). Completes with
     /// `void(std::error_code, Reply)`:
     ///  - no error: the command's reply;
     ///  - error::response: the command's own error reply (WRONGTYPE...),
@@ -171,13 +179,14 @@ public:
         constexpr std::size_t argument_count = sizeof...(ArgsAndToken) - 1;
         static_assert(sizeof...(ArgsAndToken) >= 2, "async_execute(name, args..., token): a command and a token");
         auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
-        std::string packed;
+        std::shared_ptr<detail::PreparedCommand> command;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             static_assert((CommandArgument<std::remove_cvref_t<std::tuple_element_t<I, std::tuple<ArgsAndToken...>>>> && ...),
                           "async_execute: each argument must be a string, an integer or a floating-point number");
-            encode_command(packed, std::get<I>(all)...);
+            command = with_argument_views([this](std::span<const std::string_view> views) { return prepare(views); },
+                                          std::get<I>(all)...);
         }(std::make_index_sequence<argument_count>{});
-        return initiate(std::move(packed), std::get<argument_count>(std::move(all)));
+        return initiate(std::move(command), std::get<argument_count>(std::move(all)));
     }
 
     /// async_execute() with the arguments in a range. An empty range fails
@@ -185,9 +194,11 @@ public:
     template <std::ranges::forward_range Range, class CompletionToken>
         requires CommandArgument<std::ranges::range_value_t<Range>>
     auto async_execute_range(const Range& args, CompletionToken&& token) {
-        std::string packed;
-        if (!std::ranges::empty(args)) encode_command_range(packed, args);
-        return initiate(std::move(packed), std::forward<CompletionToken>(token));
+        auto command = std::ranges::empty(args)
+                           ? prepare({})
+                           : with_range_views([this](std::span<const std::string_view> views) { return prepare(views); },
+                                              args);
+        return initiate(std::move(command), std::forward<CompletionToken>(token));
     }
 
     /// Cancels every operation in flight (operation_aborted) and closes the
@@ -201,20 +212,25 @@ public:
 private:
     struct Impl;
 
+    // Encodes `args` and reads their routing facts; a command refused
+    // (bad arguments) carries its refusal, reported when it starts.
+    [[nodiscard]] std::shared_ptr<detail::PreparedCommand> prepare(std::span<const std::string_view> args) const;
+
     template <class CompletionToken>
-    auto initiate(std::string packed, CompletionToken&& token) {
+    auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
         // The client is held weakly: an operation launched after the client
         // is gone (a deferred one) completes with operation_aborted.
         return ::asio::async_initiate<CompletionToken, void(std::error_code, Reply)>(
-            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler, std::string command) {
+            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
+                                                                      std::shared_ptr<detail::PreparedCommand> prepared) {
                 using Handler = decltype(handler);
-                start(impl, executor, std::move(command),
+                start(impl, executor, std::move(prepared),
                       std::make_unique<detail::CompletionOf<Handler>>(std::move(handler), executor));
             },
-            token, std::move(packed));
+            token, std::move(command));
     }
-    static void start(const std::weak_ptr<Impl>& impl, const executor_type& executor, std::string packed,
-                      std::unique_ptr<detail::Completion> completion);
+    static void start(const std::weak_ptr<Impl>& impl, const executor_type& executor,
+                      std::shared_ptr<detail::PreparedCommand> command, std::unique_ptr<detail::Completion> completion);
 
     executor_type executor_;
     std::shared_ptr<Impl> impl_;
