@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -250,6 +251,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     void shutdown();
     [[nodiscard]] NodeInfo target_node(const AsyncOperation& op);
     std::shared_ptr<NodeConnection> connection_to(const NodeInfo& node);
+    void forget_departed_nodes();
 };
 
 void AsyncRedisCluster::Impl::start(std::shared_ptr<AsyncOperation> op) {
@@ -348,7 +350,27 @@ void AsyncRedisCluster::Impl::send(const std::shared_ptr<AsyncOperation>& op) {
     op->connection->submit(op->id, op->packed, op->action.asking);
 }
 
+void AsyncRedisCluster::Impl::forget_departed_nodes() {
+    // Checked when a connection to a new node is wanted (the topology
+    // changed, or it is the first command there): the map does not grow
+    // with every node a long-lived client has seen. A connection with
+    // commands in flight is kept until a later check finds it idle.
+    const auto table = pool->nodes.slots();
+    if (!table) return;
+    for (auto it = connections.begin(); it != connections.end();) {
+        const bool known = std::any_of(table->nodes().begin(), table->nodes().end(),
+                                       [&](const NodeInfo& known_node) { return known_node.name == it->first; });
+        if (known || !it->second->idle()) {
+            ++it;
+        } else {
+            it->second->close();
+            it = connections.erase(it);
+        }
+    }
+}
+
 std::shared_ptr<NodeConnection> AsyncRedisCluster::Impl::connection_to(const NodeInfo& node) {
+    if (!connections.contains(node.name)) forget_departed_nodes();
     auto& connection = connections[node.name];
     if (!connection) {
         auto options = pool->options().connection_kwargs;

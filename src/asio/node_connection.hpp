@@ -67,6 +67,8 @@ public:
     void close();
 
     [[nodiscard]] const NodeInfo& node() const noexcept { return node_; }
+    /// No command in it, written, queued or waiting. Strand only.
+    [[nodiscard]] bool idle() const noexcept { return core_.idle() && backlog_.empty(); }
 
 private:
     enum class State { Disconnected, Connecting, Ready, Closed };
