@@ -20,6 +20,7 @@ public:
             case error::interrupted: return "the reply broke off or was malformed: the command may have run";
             case error::connection_setup: return "the node refused the connection's setup (AUTH, HELLO, SETNAME, READONLY)";
             case error::invalid_command: return "the command was refused before it was sent";
+            case error::reply_type: return "the reply does not fit the type asked for (the command ran)";
         }
         return "unknown rediscluster.asio error " + std::to_string(value);
     }

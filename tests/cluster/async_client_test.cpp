@@ -94,6 +94,37 @@ TEST(AsyncClient, AThousandConcurrentCommandsOnOneThreadAreAllAnsweredRightly) {
     EXPECT_EQ(wrong, 0);
 }
 
+TEST(AsyncClient, TypedCommandsReadTheReplyAsT) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, plain_options());
+    std::optional<std::int64_t> counter;
+    std::optional<std::optional<std::string>> missing;
+    std::optional<std::error_code> not_a_number;
+    std::optional<std::error_code> wrong_type;
+    ::asio::co_spawn(
+        io,
+        [&]() -> ::asio::awaitable<void> {
+            (void)co_await rc.async_execute("DEL", "async:typed:n", "async:typed:missing", ::asio::use_awaitable);
+            (void)co_await rc.async_command<std::int64_t>("INCRBY", "async:typed:n", 41, ::asio::use_awaitable);
+            counter = co_await rc.async_command<std::int64_t>("INCR", "async:typed:n", ::asio::use_awaitable);
+            missing = co_await rc.async_command<std::optional<std::string>>("GET", "async:typed:missing",
+                                                                            ::asio::use_awaitable);
+        },
+        ::asio::detached);
+    rc.async_execute("SET", "async:typed:text", "abc", [](std::error_code, Reply) {});
+    rc.async_command<std::int64_t>("GET", "async:typed:text", [&](std::error_code code, std::int64_t value) {
+        not_a_number = code;
+        EXPECT_EQ(value, 0);
+    });
+    rc.async_execute("LPUSH", "async:typed:list", "x", [](std::error_code, Reply) {});
+    rc.async_command<std::string>("GET", "async:typed:list", [&](std::error_code code, std::string) { wrong_type = code; });
+    ASSERT_TRUE(run_until(io, [&] { return missing && not_a_number && wrong_type; }));
+    EXPECT_EQ(counter, 42);
+    EXPECT_EQ(*missing, std::nullopt);
+    EXPECT_EQ(*not_a_number, asio_error::reply_type);
+    EXPECT_EQ(*wrong_type, asio_error::response);
+}
+
 TEST(AsyncClient, CommandsIssuedInOneTurnLeaveInOneWrite) {
     ::asio::io_context io;
     AsyncRedisCluster rc(io, plain_options());

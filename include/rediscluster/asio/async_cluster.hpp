@@ -127,6 +127,42 @@ private:
         work_;
 };
 
+/// CompletionOf for async_command<T>: the reply is read as a T on the
+/// handler's executor; a reply that does not fit T gives error::reply_type
+/// and a default T, as does any failure.
+template <class T, class Handler>
+class ConvertingCompletion final : public Completion {
+public:
+    ConvertingCompletion(Handler handler, const ::asio::any_io_executor& io_executor)
+        : handler_(std::move(handler)),
+          work_(::asio::prefer(::asio::get_associated_executor(handler_, io_executor),
+                               ::asio::execution::outstanding_work.tracked)) {}
+
+    void complete(std::error_code code, Reply reply) override {
+        auto work = std::move(work_);
+        ::asio::post(work, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
+            T value{};
+            if (!code) {
+                try {
+                    value = std::move(reply).template as<T>();
+                } catch (const Error&) {
+                    code = make_error_code(error::reply_type);
+                }
+            }
+            std::move(handler)(code, std::move(value));
+        });
+    }
+    [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
+        return ::asio::get_associated_cancellation_slot(handler_);
+    }
+
+private:
+    Handler handler_;
+    std::decay_t<decltype(::asio::prefer(std::declval<::asio::associated_executor_t<Handler, ::asio::any_io_executor>>(),
+                                         ::asio::execution::outstanding_work.tracked))>
+        work_;
+};
+
 }  // namespace detail
 
 /// An asynchronous Redis Cluster client.
@@ -179,14 +215,27 @@ public:
         constexpr std::size_t argument_count = sizeof...(ArgsAndToken) - 1;
         static_assert(sizeof...(ArgsAndToken) >= 2, "async_execute(name, args..., token): a command and a token");
         auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
-        std::shared_ptr<detail::PreparedCommand> command;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            static_assert((CommandArgument<std::remove_cvref_t<std::tuple_element_t<I, std::tuple<ArgsAndToken...>>>> && ...),
-                          "async_execute: each argument must be a string, an integer or a floating-point number");
-            command = with_argument_views([this](std::span<const std::string_view> views) { return prepare(views); },
-                                          std::get<I>(all)...);
-        }(std::make_index_sequence<argument_count>{});
+        auto command = prepare_arguments(all, std::make_index_sequence<argument_count>{});
         return initiate(std::move(command), std::get<argument_count>(std::move(all)));
+    }
+
+    /// async_execute() read as a T (see reply_cast.hpp for the types):
+    /// `co_await rc.async_command<std::int64_t>("INCR", key, asio::use_awaitable)`.
+    /// Completes with `void(std::error_code, T)`: the codes of
+    /// async_execute(), and error::reply_type when the reply does not fit T
+    /// (the command has run); T is default-constructed when there is an
+    /// error. For the server's message of an error reply, use
+    /// async_execute(). A T nothing converts to does not compile.
+    template <class T, class... ArgsAndToken>
+    auto async_command(ArgsAndToken&&... args_and_token) {
+        static_assert(ReplyConvertible<T>, "async_command<T>: no conversion from a Reply to T (see reply_cast.hpp)");
+        static_assert(std::is_default_constructible_v<T>,
+                      "async_command<T>: T must be default-constructible (it is given with an error)");
+        constexpr std::size_t argument_count = sizeof...(ArgsAndToken) - 1;
+        static_assert(sizeof...(ArgsAndToken) >= 2, "async_command<T>(name, args..., token): a command and a token");
+        auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
+        auto command = prepare_arguments(all, std::make_index_sequence<argument_count>{});
+        return initiate_as<T>(std::move(command), std::get<argument_count>(std::move(all)));
     }
 
     /// async_execute() with the arguments in a range. An empty range fails
@@ -215,6 +264,26 @@ private:
     // Encodes `args` and reads their routing facts; a command refused
     // (bad arguments) carries its refusal, reported when it starts.
     [[nodiscard]] std::shared_ptr<detail::PreparedCommand> prepare(std::span<const std::string_view> args) const;
+
+    template <class Tuple, std::size_t... I>
+    std::shared_ptr<detail::PreparedCommand> prepare_arguments(Tuple& all, std::index_sequence<I...>) const {
+        static_assert((CommandArgument<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>> && ...),
+                      "async_execute: each argument must be a string, an integer or a floating-point number");
+        return with_argument_views([this](std::span<const std::string_view> views) { return prepare(views); },
+                                   std::get<I>(all)...);
+    }
+
+    template <class T, class CompletionToken>
+    auto initiate_as(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
+        return ::asio::async_initiate<CompletionToken, void(std::error_code, T)>(
+            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
+                                                                      std::shared_ptr<detail::PreparedCommand> prepared) {
+                using Handler = decltype(handler);
+                start(impl, executor, std::move(prepared),
+                      std::make_unique<detail::ConvertingCompletion<T, Handler>>(std::move(handler), executor));
+            },
+            token, std::move(command));
+    }
 
     template <class CompletionToken>
     auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {

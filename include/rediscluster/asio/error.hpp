@@ -26,6 +26,7 @@
 // | interrupted       | IncompleteReplyError / ProtocolError (the command may have run) |
 // | connection_setup  | AuthenticationError / RedisClusterConfigError at the handshake  |
 // | invalid_command   | DataError, ClusterCrossSlotError, RedisClusterException (refused before anything was sent) |
+// | reply_type        | ReplyTypeError (async_command<T>: the reply does not fit T; the command ran) |
 
 #include <string>
 #include <system_error>
@@ -45,6 +46,7 @@ enum class error {
     interrupted,
     connection_setup,
     invalid_command,
+    reply_type,
 };
 
 /// The category of `error`; its name() is "rediscluster.asio".
