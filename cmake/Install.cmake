@@ -1,5 +1,6 @@
-# Installs headers, the library, a CMake package (find_package(rediscluster)
-# gives rediscluster::rediscluster) and a pkg-config file.
+# Installs headers, the libraries, a CMake package (find_package(rediscluster)
+# gives rediscluster::rediscluster, and rediscluster::asio when it was built)
+# and a pkg-config file.
 
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -9,7 +10,18 @@ install(TARGETS rediscluster EXPORT rediscluster-targets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
     INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/rediscluster DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(REDISCLUSTER_BUILD_ASIO)
+    install(TARGETS rediscluster_asio EXPORT rediscluster-targets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+    install(DIRECTORY include/rediscluster DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+    # Without the asynchronous library its headers are not installed.
+    install(DIRECTORY include/rediscluster DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN asio EXCLUDE)
+endif()
 
 set(_config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rediscluster)
 install(EXPORT rediscluster-targets

@@ -18,9 +18,7 @@ public:
     using ClientCore::ClientCore;
 };
 
-namespace {
-
-std::shared_ptr<ClusterConnectionPool> make_pool(RedisClusterOptions& options) {
+std::shared_ptr<ClusterConnectionPool> detail::make_client_pool(RedisClusterOptions& options) {
     if (options.connection_kwargs.db != 0) {
         throw RedisClusterConfigError("Argument 'db' is not possible to use in cluster mode");
     }
@@ -50,6 +48,8 @@ std::shared_ptr<ClusterConnectionPool> make_pool(RedisClusterOptions& options) {
     return std::make_shared<ClusterConnectionPool>(pool_options);
 }
 
+namespace {
+
 // The edge: a failure becomes its exception, an error reply that is the
 // command's own answer its typed exception.
 Reply& finish(Reply& reply, const std::optional<detail::CommandFailure>& failure) {
@@ -61,7 +61,7 @@ Reply& finish(Reply& reply, const std::optional<detail::CommandFailure>& failure
 }  // namespace
 
 RedisCluster::RedisCluster(RedisClusterOptions options)
-    : connection_pool(make_pool(options)), core_(std::make_shared<Core>(connection_pool, options)) {}
+    : connection_pool(detail::make_client_pool(options)), core_(std::make_shared<Core>(connection_pool, options)) {}
 
 RedisCluster::~RedisCluster() = default;
 

@@ -210,7 +210,8 @@ int run(const BenchOptions& options) {
 
     std::optional<FillResult> fill_result;
     if (needs_fill(options)) fill_result = fill(*client, options);
-    const RunResult result = run_measured(*client, options);
+    const RunResult result = options.async ? run_async_measured(client_options(options), options)
+                                           : run_measured(*client, options);
 
     Report report{options, result, fill_result};
     int status = 0;

@@ -18,6 +18,11 @@
 
 namespace rediscluster::detail {
 
+/// Checks `options` (RedisClusterConfigError naming what is wrong) and
+/// returns the pool they ask for: the one given, or a new one of the kind
+/// they name (which discovers the cluster when init_slot_cache).
+[[nodiscard]] std::shared_ptr<ClusterConnectionPool> make_client_pool(RedisClusterOptions& options);
+
 class ClientCore {
 public:
     /// `options` already validated; `pool` is the client's.
@@ -37,6 +42,8 @@ public:
     [[nodiscard]] CommandCatalog& catalog() noexcept { return catalog_; }
     [[nodiscard]] BlockingDriver& driver() noexcept { return driver_; }
     [[nodiscard]] ClusterConnectionPool& pool() noexcept { return *pool_; }
+    /// Asks for a discovery in the background (single-flight).
+    void request_refresh() { refresher_.request(); }
 
 private:
     std::optional<CommandFailure> run_request(const Request& request, Reply& reply);

@@ -43,6 +43,9 @@ Usage: rediscluster-bench [options]
                           over all slots (default: single commands)
   --peer-pipeline P       redis-benchmark's -P with --compare (default: the
                           pipeline divided by the number of masters, rounded up)
+  --async                 run through AsyncRedisCluster on one thread (needs a
+                          build with rediscluster::asio)
+  --inflight N            --async: commands in flight at once (default 1)
                           (ConnectionOptions::busy_poll; default 0, off)
   --no-fill               do not write the keys before get and mix
   --quiet                 no progress line on stderr
@@ -128,12 +131,21 @@ struct SeenFlags {
     bool read_ratio = false;
     bool json = false;
     bool csv = false;
+    bool threads = false;
+    bool inflight = false;
 };
 
 void check_combinations(const BenchOptions& options, const SeenFlags& seen) {
     if (seen.ops && options.duration) throw UsageError("--ops and --duration exclude each other");
     if (seen.json && seen.csv) throw UsageError("--json and --csv exclude each other");
     if (options.peer_pipeline && !options.compare) throw UsageError("--peer-pipeline applies to --compare only");
+    if (seen.inflight && !options.async) throw UsageError("--inflight applies to --async only");
+    if (options.async) {
+        if (seen.threads && options.threads != 1) throw UsageError("--async runs on one thread: --threads excluded");
+        if (options.pipeline > 0) throw UsageError("--async pipelines by itself: --pipeline excluded");
+        if (options.pool != PoolChoice::default_pool) throw UsageError("--async has its own connections: --pool excluded");
+        if (options.workload == Workload::scan) throw UsageError("--async measures set, get or mix, not scan");
+    }
     if (seen.read_ratio && options.workload != Workload::mix) {
         throw UsageError("--read-ratio applies to -t mix only");
     }
@@ -177,6 +189,7 @@ BenchOptions parse_options(std::span<const char* const> arguments) {
             options.value_size = parse_integer<std::size_t>(flag, cursor.value(flag), 0, kMaxValueSize);
         } else if (flag == "--threads") {
             options.threads = parse_integer<unsigned>(flag, cursor.value(flag), 1, kMaxThreads);
+            seen.threads = true;
         } else if (flag == "--ops") {
             options.ops = parse_integer<std::uint64_t>(flag, cursor.value(flag), 1, std::numeric_limits<std::int64_t>::max());
             seen.ops = true;
@@ -194,6 +207,11 @@ BenchOptions parse_options(std::span<const char* const> arguments) {
             options.pipeline = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 100000);
         } else if (flag == "--peer-pipeline") {
             options.peer_pipeline = parse_integer<unsigned>(flag, cursor.value(flag), 1, 100000);
+        } else if (flag == "--async") {
+            options.async = true;
+        } else if (flag == "--inflight") {
+            options.inflight = parse_integer<std::size_t>(flag, cursor.value(flag), 1, 100000);
+            seen.inflight = true;
         } else if (flag == "--no-fill") {
             options.fill = false;
         } else if (flag == "--quiet") {

@@ -49,6 +49,11 @@ struct BenchOptions {
     /// the number of masters, rounded up (redis-benchmark batches per
     /// master), or 1 without --pipeline.
     std::optional<unsigned> peer_pipeline = std::nullopt;
+    /// Run through AsyncRedisCluster on one thread, `inflight` commands in
+    /// flight at once (each lane issues its next command when the last
+    /// completes).
+    bool async = false;
+    std::size_t inflight = 1;
     /// ConnectionOptions::busy_poll for every connection; 0 is off.
     std::chrono::microseconds busy_poll{0};
     /// Write every key before a get or mix run (not measured).

@@ -86,6 +86,10 @@ void print_text_header(const Report& report, std::FILE* out) {
     if (options.pipeline > 0) {
         std::fprintf(out, "pipeline      %zu commands per execute() (latency is per execute())\n", options.pipeline);
     }
+    if (options.async) {
+        std::fprintf(out, "async         AsyncRedisCluster, one thread, %zu commands in flight (latency is per command)\n",
+                     options.inflight);
+    }
     if (options.busy_poll.count() > 0) {
         std::fprintf(out, "busy poll     %lld µs before each read sleeps\n", static_cast<long long>(options.busy_poll.count()));
     }
@@ -173,6 +177,7 @@ void print_json(const Report& report, std::FILE* out) {
                  as_ull(options.keys), options.value_size);
     std::fprintf(out, "  \"busy_poll_us\": %lld,\n", static_cast<long long>(options.busy_poll.count()));
     std::fprintf(out, "  \"pipeline\": %zu,\n", options.pipeline);
+    std::fprintf(out, "  \"async_inflight\": %zu,\n", options.async ? options.inflight : std::size_t{0});
     if (report.fill) {
         std::fprintf(out, "  \"fill\": {\"keys\": %llu, \"errors\": %llu, \"elapsed_sec\": %.3f},\n",
                      as_ull(report.fill->keys_written), as_ull(report.fill->errors.count), report.fill->elapsed.count());

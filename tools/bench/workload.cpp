@@ -16,6 +16,13 @@
 
 #include "rediscluster/rediscluster.hpp"
 
+#ifdef RC_BENCH_ASYNC
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "rediscluster/asio/async_cluster.hpp"
+#endif
+
 namespace rediscluster_bench {
 namespace {
 
@@ -322,7 +329,123 @@ RunResult merge_results(const std::vector<std::unique_ptr<WorkerState>>& workers
     return result;
 }
 
+#ifdef RC_BENCH_ASYNC
+// --async: `lanes` chains of commands on one io_context; each lane issues
+// its next command from the completion of the last, so `lanes` commands
+// are in flight and the client pipelines them.
+class AsyncRun {
+public:
+    AsyncRun(rediscluster::asio::AsyncRedisCluster& client, const BenchOptions& options, std::string_view value,
+             WorkerState& state)
+        : client_(client), options_(options), value_(value), state_(state) {}
+
+    // Issues `lanes` commands; ends after `ops` commands, or when `stop` is
+    // raised and the commands in flight have completed.
+    void start(std::size_t lanes, std::uint64_t ops, bool timed) {
+        target_ = ops;
+        timed_ = timed;
+        for (std::size_t i = 0; i < lanes; ++i) issue();
+    }
+    void stop() { stopping_ = true; }
+    [[nodiscard]] bool finished() const noexcept { return in_flight_ == 0; }
+
+private:
+    void issue() {
+        if (timed_ ? stopping_ : issued_ >= target_) return;
+        ++issued_;
+        ++in_flight_;
+        const std::string_view key = keys_.format(random_.below(options_.keys));
+        const bool read = is_read(options_.workload, options_.read_ratio, random_);
+        const auto begin = Clock::now();
+        auto done = [this, begin, read](std::error_code code, const rediscluster::Reply& reply) {
+            state_.latency.record(Clock::now() - begin);
+            --in_flight_;
+            if (code) {
+                ++state_.errors.count;
+                if (!state_.errors.first_message) {
+                    state_.errors.first_message =
+                        code.message() + (reply.is_error() ? ": " + std::string(reply.str()) : std::string());
+                }
+                state_.failed.store(state_.errors.count, std::memory_order_relaxed);
+            } else if (read) {
+                ++state_.reads;
+                if (reply.is_null()) ++state_.misses;
+            }
+            state_.completed.fetch_add(1, std::memory_order_relaxed);
+            issue();
+        };
+        if (read) {
+            client_.async_execute("GET", key, std::move(done));
+        } else {
+            client_.async_execute("SET", key, value_, std::move(done));
+        }
+    }
+
+    rediscluster::asio::AsyncRedisCluster& client_;
+    const BenchOptions& options_;
+    std::string_view value_;
+    WorkerState& state_;
+    RandomSource random_{0x9E3779B97F4A7C15ULL};
+    KeyFormatter keys_;
+    std::uint64_t target_ = 0;
+    std::uint64_t issued_ = 0;
+    std::size_t in_flight_ = 0;
+    bool timed_ = false;
+    bool stopping_ = false;
+};
+#endif
+
 }  // namespace
+
+#ifdef RC_BENCH_ASYNC
+RunResult run_async_measured(const rediscluster::RedisClusterOptions& client_options, const BenchOptions& options) {
+    const std::string value(options.value_size, 'x');
+    ::asio::io_context io(1);
+    rediscluster::asio::AsyncRedisCluster client(io, client_options, {.max_inflight = std::max<std::size_t>(options.inflight, 1)});
+    {
+        // Not measured: EXISTS of keys spread over the slots opens the
+        // connection to every master.
+        std::size_t answered = 0;
+        KeyFormatter keys;
+        constexpr std::size_t kWarmKeys = 64;
+        for (std::size_t i = 0; i < kWarmKeys; ++i) {
+            client.async_execute("EXISTS", keys.format(i), [&](std::error_code, const rediscluster::Reply&) { ++answered; });
+        }
+        while (answered < kWarmKeys) io.run_one();
+    }
+
+    WorkerState state;
+    AsyncRun run(client, options, value, state);
+    const auto cpu_before = process_cpu_time();
+    const auto start = Clock::now();
+    ::asio::steady_timer timer(io);
+    if (options.duration) {
+        timer.expires_after(std::chrono::duration_cast<Clock::duration>(*options.duration));
+        timer.async_wait([&](std::error_code code) {
+            if (!code) run.stop();
+        });
+    }
+    run.start(options.inflight, options.ops, options.duration.has_value());
+    while (!run.finished()) io.run_one();
+    const auto end = Clock::now();
+    const auto cpu_after = process_cpu_time();
+    timer.cancel();
+
+    RunResult result;
+    result.ops = state.completed.load(std::memory_order_relaxed);
+    result.reads = state.reads;
+    result.misses = state.misses;
+    result.errors.add(state.errors);
+    result.latency->merge(state.latency);
+    result.elapsed = end - start;
+    result.cpu = cpu_after - cpu_before;
+    return result;
+}
+#else
+RunResult run_async_measured(const rediscluster::RedisClusterOptions&, const BenchOptions&) {
+    throw std::runtime_error("--async needs a build with rediscluster::asio (REDISCLUSTER_BUILD_ASIO=ON)");
+}
+#endif
 
 void ErrorTally::add(const ErrorTally& other) {
     count += other.count;

@@ -15,6 +15,7 @@
 
 namespace rediscluster {
 class RedisCluster;
+struct RedisClusterOptions;
 }
 
 namespace rediscluster_bench {
@@ -56,5 +57,12 @@ struct RunResult {
 /// timing each command. Prints a progress line on stderr every second
 /// unless `quiet`.
 [[nodiscard]] RunResult run_measured(rediscluster::RedisCluster& client, const BenchOptions& options);
+
+/// --async: the measured phase through AsyncRedisCluster (built with the
+/// same options as `client`) on this thread, options.inflight commands in
+/// flight. Connections are opened before the clock starts. Throws
+/// std::runtime_error when the tool was built without rediscluster::asio.
+[[nodiscard]] RunResult run_async_measured(const rediscluster::RedisClusterOptions& client_options,
+                                           const BenchOptions& options);
 
 }  // namespace rediscluster_bench

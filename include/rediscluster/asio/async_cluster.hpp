@@ -1,0 +1,308 @@
+#pragma once
+
+// AsyncRedisCluster: the cluster client on standalone Asio (Debian's
+// libasio-dev, namespace ::asio), in the library rediscluster::asio.
+//
+// ```
+//   asio::io_context io;
+//   rediscluster::asio::AsyncRedisCluster rc(io, {.startup_nodes = {{"127.0.0.1", 7000}}});
+//   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+//       co_await rc.async_execute("SET", "user:1", "alice", asio::use_awaitable);
+//       rediscluster::Reply name = co_await rc.async_execute("GET", "user:1", asio::use_awaitable);
+//   }, asio::detached);
+//   io.run();
+// ```
+//
+// Every operation takes an Asio completion token and completes with
+// `void(std::error_code, Reply)`: a callback, asio::use_awaitable,
+// asio::use_future and asio::experimental::deferred all work. With
+// use_awaitable and use_future a failure arrives as std::system_error
+// holding the code (see error.hpp for the codes and how they map onto the
+// blocking client's exceptions).
+//
+// The same decisions as the blocking RedisCluster: each command is routed
+// by the same tables, runs under the same per-command state machine (MOVED
+// updates the slot map, ASK is followed with ASKING, TRYAGAIN, CLUSTERDOWN
+// and lost connections back off and retry within command_timeout, with at
+// most 16 redirects) and updates the topology through the same calls.
+//
+// Automatic pipelining: one connection per node. Commands issued during
+// one turn of the executor are written to each node in one write, and the
+// replies are matched to them in order. At most AsyncOptions::max_inflight
+// commands are in flight on a node's connection; the ones over it wait (and
+// can be cancelled while they do).
+//
+// First stage: a command sent to every master or node (PING, DBSIZE, KEYS,
+// FLUSHALL...), a multi-key command whose keys span slots, and a blocking
+// command (BLPOP, XREAD BLOCK, WAIT...) run through the blocking client's
+// driver on a thread of their own, and complete on the executor like any
+// other. TLS is not supported yet (the connections are plain TCP).
+//
+// Names: this library's namespace is rediscluster::asio. Code that says
+// `using namespace rediscluster;` must then name Asio's own as ::asio.
+//
+// Thread safety: an AsyncRedisCluster may be used from several threads
+// at once, on a multi-threaded io_context too: its state lives on a strand
+// of its own. Completion handlers run on their associated executor (by
+// default the client's).
+
+#include <cstddef>
+#include <memory>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+
+#include "rediscluster/asio/error.hpp"
+#include "rediscluster/client.hpp"
+#include "rediscluster/resp.hpp"
+
+namespace rediscluster::asio {
+
+/// Options of the asynchronous client beyond RedisClusterOptions.
+struct AsyncOptions {
+    /// Commands in flight at once on one node's connection (written, or
+    /// in the write under way, and waiting for their replies). Commands
+    /// over it wait, in order, until replies make room. Default 1024; 0 is
+    /// refused with RedisClusterConfigError.
+    std::size_t max_inflight = 1024;
+};
+
+namespace detail {
+
+// The library's code is not a template: it sees a completion handler of any
+// type through this interface, which the templates below implement for
+// each handler type (Asio 1.22 has no any_completion_handler).
+class Completion {
+public:
+    virtual ~Completion() = default;
+    /// Hands (code, reply) to the handler on its associated executor, as
+    /// if by asio::post. Called once.
+    virtual void complete(std::error_code code, Reply reply) = 0;
+    /// The handler's cancellation slot (not connected when it has none).
+    [[nodiscard]] virtual ::asio::cancellation_slot cancellation_slot() const noexcept = 0;
+};
+
+// A command encoded and analysed for routing where async_execute() was
+// called (so that it is read once, from its arguments), until it starts.
+struct PreparedCommand;
+
+template <class Handler>
+class CompletionOf final : public Completion {
+public:
+    CompletionOf(Handler handler, const ::asio::any_io_executor& io_executor)
+        : handler_(std::move(handler)),
+          // Counted as outstanding work, so the handler's context does not
+          // run out of work while the command is in flight.
+          work_(::asio::prefer(::asio::get_associated_executor(handler_, io_executor),
+                               ::asio::execution::outstanding_work.tracked)) {}
+
+    void complete(std::error_code code, Reply reply) override {
+        auto work = std::move(work_);
+        ::asio::post(work, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
+            std::move(handler)(code, std::move(reply));
+        });
+    }
+    [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
+        return ::asio::get_associated_cancellation_slot(handler_);
+    }
+
+private:
+    Handler handler_;
+    std::decay_t<decltype(::asio::prefer(std::declval<::asio::associated_executor_t<Handler, ::asio::any_io_executor>>(),
+                                         ::asio::execution::outstanding_work.tracked))>
+        work_;
+};
+
+/// CompletionOf for async_command<T>: the reply is read as a T on the
+/// handler's executor; a reply that does not fit T gives error::reply_type
+/// and a default T, as does any failure.
+template <class T, class Handler>
+class ConvertingCompletion final : public Completion {
+public:
+    ConvertingCompletion(Handler handler, const ::asio::any_io_executor& io_executor)
+        : handler_(std::move(handler)),
+          work_(::asio::prefer(::asio::get_associated_executor(handler_, io_executor),
+                               ::asio::execution::outstanding_work.tracked)) {}
+
+    void complete(std::error_code code, Reply reply) override {
+        auto work = std::move(work_);
+        ::asio::post(work, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
+            T value{};
+            if (!code) {
+                try {
+                    value = std::move(reply).template as<T>();
+                } catch (const Error&) {
+                    code = make_error_code(error::reply_type);
+                }
+            }
+            std::move(handler)(code, std::move(value));
+        });
+    }
+    [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
+        return ::asio::get_associated_cancellation_slot(handler_);
+    }
+
+private:
+    Handler handler_;
+    std::decay_t<decltype(::asio::prefer(std::declval<::asio::associated_executor_t<Handler, ::asio::any_io_executor>>(),
+                                         ::asio::execution::outstanding_work.tracked))>
+        work_;
+};
+
+}  // namespace detail
+
+/// An asynchronous Redis Cluster client.
+class AsyncRedisCluster {
+public:
+    using executor_type = ::asio::any_io_executor;
+
+    /// Checks the options and discovers the cluster, as RedisCluster's
+    /// constructor does, and blocking like it (the discovery reuses the
+    /// blocking pool and NodeManager). Throws RedisClusterConfigError for
+    /// invalid options (`max_inflight` of 0 included, and a connection_class
+    /// or TLS options, not supported yet) and
+    /// RedisClusterException when no startup node answers.
+    AsyncRedisCluster(executor_type executor, RedisClusterOptions options, AsyncOptions async_options = {});
+    AsyncRedisCluster(::asio::io_context& context, RedisClusterOptions options, AsyncOptions async_options = {})
+        : AsyncRedisCluster(context.get_executor(), std::move(options), async_options) {}
+
+    /// Cancels everything in flight (each completes with
+    /// asio::error::operation_aborted) and closes the connections; the
+    /// executor need not be running, but must outlive the client. An
+    /// operation started afterwards (a deferred one launched late)
+    /// completes with operation_aborted too. Waits for the commands that
+    /// run on threads of their own (see above) to return: a blocking
+    /// command keeps it waiting up to its own timeout.
+    ~AsyncRedisCluster();
+    AsyncRedisCluster(const AsyncRedisCluster&) = delete;
+    AsyncRedisCluster& operator=(const AsyncRedisCluster&) = delete;
+
+    [[nodiscard]] executor_type get_executor() const noexcept { return executor_; }
+
+    /// Runs one command: `async_execute("SET", key, 42, token)`. The
+    /// arguments (strings, integers, doubles, as for execute_command) are
+    /// encoded and routed at once, so they need not outlive the call (a
+    /// command the built-in table does not know fetches the server's
+    /// COMMAND table then, blocking, once). Completes with
+    /// `void(std::error_code, Reply)`:
+    ///  - no error: the command's reply;
+    ///  - error::response: the command's own error reply (WRONGTYPE...),
+    ///    kept in the Reply;
+    ///  - another code of error.hpp: the Reply is an error reply with the
+    ///    message the blocking client's exception would carry;
+    ///  - asio::error::operation_aborted: cancelled (through the token's
+    ///    cancellation slot, cancel(), or the client's end).
+    /// Cancelling a command already written drops its reply when it arrives,
+    /// so the connection stays in step; one not yet written never leaves.
+    /// Every cancellation type (terminal, partial, total) is honoured as
+    /// terminal: the command may have run.
+    template <class... ArgsAndToken>
+    auto async_execute(ArgsAndToken&&... args_and_token) {
+        constexpr std::size_t argument_count = sizeof...(ArgsAndToken) - 1;
+        static_assert(sizeof...(ArgsAndToken) >= 2, "async_execute(name, args..., token): a command and a token");
+        auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
+        auto command = prepare_arguments(all, std::make_index_sequence<argument_count>{});
+        return initiate(std::move(command), std::get<argument_count>(std::move(all)));
+    }
+
+    /// async_execute() read as a T (see reply_cast.hpp for the types):
+    /// `co_await rc.async_command<std::int64_t>("INCR", key, asio::use_awaitable)`.
+    /// Completes with `void(std::error_code, T)`: the codes of
+    /// async_execute(), and error::reply_type when the reply does not fit T
+    /// (the command has run); T is default-constructed when there is an
+    /// error. For the server's message of an error reply, use
+    /// async_execute(). A T nothing converts to does not compile.
+    template <class T, class... ArgsAndToken>
+    auto async_command(ArgsAndToken&&... args_and_token) {
+        static_assert(ReplyConvertible<T>, "async_command<T>: no conversion from a Reply to T (see reply_cast.hpp)");
+        static_assert(std::is_default_constructible_v<T>,
+                      "async_command<T>: T must be default-constructible (it is given with an error)");
+        constexpr std::size_t argument_count = sizeof...(ArgsAndToken) - 1;
+        static_assert(sizeof...(ArgsAndToken) >= 2, "async_command<T>(name, args..., token): a command and a token");
+        auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
+        auto command = prepare_arguments(all, std::make_index_sequence<argument_count>{});
+        return initiate_as<T>(std::move(command), std::get<argument_count>(std::move(all)));
+    }
+
+    /// async_execute() with the arguments in a range. An empty range fails
+    /// the operation with error::invalid_command.
+    template <std::ranges::forward_range Range, class CompletionToken>
+        requires CommandArgument<std::ranges::range_value_t<Range>>
+    auto async_execute_range(const Range& args, CompletionToken&& token) {
+        auto command = std::ranges::empty(args)
+                           ? prepare({})
+                           : with_range_views([this](std::span<const std::string_view> views) { return prepare(views); },
+                                              args);
+        return initiate(std::move(command), std::forward<CompletionToken>(token));
+    }
+
+    /// Cancels every operation in flight (operation_aborted) and closes the
+    /// connections. The client is finished: later operations complete with
+    /// operation_aborted. Thread-safe.
+    void cancel();
+
+    /// The pool that discovered the cluster and holds its topology.
+    [[nodiscard]] std::shared_ptr<ClusterConnectionPool> connection_pool() const;
+
+private:
+    struct Impl;
+
+    // Encodes `args` and reads their routing facts; a command refused
+    // (bad arguments) carries its refusal, reported when it starts.
+    [[nodiscard]] std::shared_ptr<detail::PreparedCommand> prepare(std::span<const std::string_view> args) const;
+
+    template <class Tuple, std::size_t... I>
+    std::shared_ptr<detail::PreparedCommand> prepare_arguments(Tuple& all, std::index_sequence<I...>) const {
+        static_assert((CommandArgument<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>> && ...),
+                      "async_execute: each argument must be a string, an integer or a floating-point number");
+        return with_argument_views([this](std::span<const std::string_view> views) { return prepare(views); },
+                                   std::get<I>(all)...);
+    }
+
+    template <class T, class CompletionToken>
+    auto initiate_as(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
+        return ::asio::async_initiate<CompletionToken, void(std::error_code, T)>(
+            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
+                                                                      std::shared_ptr<detail::PreparedCommand> prepared) {
+                using Handler = decltype(handler);
+                start(impl, executor, std::move(prepared),
+                      std::make_unique<detail::ConvertingCompletion<T, Handler>>(std::move(handler), executor));
+            },
+            token, std::move(command));
+    }
+
+    template <class CompletionToken>
+    auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
+        // The client is held weakly: an operation launched after the client
+        // is gone (a deferred one) completes with operation_aborted.
+        return ::asio::async_initiate<CompletionToken, void(std::error_code, Reply)>(
+            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
+                                                                      std::shared_ptr<detail::PreparedCommand> prepared) {
+                using Handler = decltype(handler);
+                start(impl, executor, std::move(prepared),
+                      std::make_unique<detail::CompletionOf<Handler>>(std::move(handler), executor));
+            },
+            token, std::move(command));
+    }
+    static void start(const std::weak_ptr<Impl>& impl, const executor_type& executor,
+                      std::shared_ptr<detail::PreparedCommand> command, std::unique_ptr<detail::Completion> completion);
+
+    executor_type executor_;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace rediscluster::asio

@@ -1,0 +1,293 @@
+#include "node_connection.hpp"
+
+#include <asio/bind_executor.hpp>
+#include <asio/connect.hpp>
+#include <asio/error.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include <utility>
+
+namespace rediscluster::asio {
+
+using rediscluster::detail::Failure;
+
+namespace {
+
+// ASKING, encoded once.
+constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
+constexpr std::size_t kReadSize = 64 * 1024;
+
+}  // namespace
+
+NodeConnection::NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeInfo node, ConnectionOptions options,
+                               std::size_t max_inflight)
+    : strand_(std::move(strand)),
+      owner_(std::move(owner)),
+      node_(std::move(node)),
+      options_(std::move(options)),
+      max_inflight_(max_inflight),
+      socket_(strand_),
+      resolver_(strand_),
+      deadline_(strand_),
+      read_buffer_(kReadSize) {}
+
+void NodeConnection::submit(std::uint64_t id, std::string_view packed, bool asking) {
+    if (state_ == State::Closed) return;  // the client is ending: it finishes its commands itself
+    if (!backlog_.empty() || core_.in_flight() + core_.queued() >= max_inflight_) {
+        // Over the cap: waits its turn, behind the others waiting.
+        backlog_.push_back({.id = id, .packed = std::string(packed), .asking = asking});
+        return;
+    }
+    enter(id, packed, asking);
+}
+
+void NodeConnection::enter(std::uint64_t id, std::string_view packed, bool asking) {
+    if (state_ == State::Disconnected) connect();  // queues the handshake first
+    if (asking) {
+        std::string batch;
+        batch.reserve(kAsking.size() + packed.size());
+        batch.append(kAsking).append(packed);
+        core_.add(batch, 2, id);
+    } else {
+        core_.add(packed, 1, id);
+    }
+    if (state_ == State::Ready) schedule_flush();
+}
+
+void NodeConnection::cancel(std::uint64_t id) {
+    for (auto it = backlog_.begin(); it != backlog_.end(); ++it) {
+        if (it->id == id) {
+            backlog_.erase(it);
+            return;
+        }
+    }
+    if (core_.cancel(id)) admit_backlog();
+}
+
+void NodeConnection::close() {
+    state_ = State::Closed;
+    ++generation_;
+    std::error_code ignored;
+    socket_.close(ignored);
+    resolver_.cancel();
+    deadline_.cancel();
+    backlog_.clear();
+    abandoned_.clear();
+    core_.abandon_all(abandoned_);
+    abandoned_.clear();
+}
+
+void NodeConnection::queue_handshake() {
+    std::vector<std::string> commands;
+    const auto& user = options_.username;
+    const auto& password = options_.password;
+    if (options_.protocol == 3) {
+        // One HELLO carries the credentials and the name, as the blocking
+        // connection sends it.
+        std::vector<std::string_view> hello{"HELLO", "3"};
+        if (password) {
+            hello.insert(hello.end(), {"AUTH", user ? std::string_view(*user) : "default", *password});
+        }
+        if (options_.client_name) hello.insert(hello.end(), {"SETNAME", *options_.client_name});
+        commands.emplace_back();
+        encode_command_range(commands.back(), hello);
+    } else {
+        if (password) {
+            commands.emplace_back();
+            if (user) {
+                encode_command(commands.back(), "AUTH", *user, *password);
+            } else {
+                encode_command(commands.back(), "AUTH", *password);
+            }
+        }
+        if (options_.client_name) {
+            commands.emplace_back();
+            encode_command(commands.back(), "CLIENT", "SETNAME", *options_.client_name);
+        }
+    }
+    if (options_.readonly) {
+        commands.emplace_back();
+        encode_command(commands.back(), "READONLY");
+    }
+    auto owner = owner_.lock();
+    if (!owner) return;
+    for (const auto& command : commands) {
+        const auto id = owner->new_id();
+        handshake_ids_.insert(id);
+        core_.add(command, 1, id);
+    }
+}
+
+void NodeConnection::connect() {
+    state_ = State::Connecting;
+    queue_handshake();
+    const auto generation = generation_;
+    deadline_.expires_after(options_.socket_connect_timeout);
+    deadline_.async_wait([self = shared_from_this(), generation](std::error_code code) {
+        if (code || generation != self->generation_ || self->state_ != State::Connecting) return;
+        self->fail(Failure::Connection, "Timeout connecting to " + self->node_.name);
+    });
+    resolver_.async_resolve(
+        node_.host, std::to_string(node_.port),
+        ::asio::bind_executor(strand_, [self = shared_from_this(), generation](
+                                           std::error_code code, const ::asio::ip::tcp::resolver::results_type& results) {
+            if (generation != self->generation_) return;
+            if (code) {
+                self->fail(Failure::Connection, "Error resolving " + self->node_.name + ": " + code.message());
+                return;
+            }
+            ::asio::async_connect(
+                self->socket_, results,
+                ::asio::bind_executor(self->strand_, [self, generation](std::error_code error, const auto&) {
+                    if (generation != self->generation_) return;
+                    if (error) {
+                        self->fail(Failure::Connection, "Error connecting to " + self->node_.name + ": " + error.message());
+                        return;
+                    }
+                    std::error_code ignored;
+                    self->socket_.set_option(::asio::ip::tcp::no_delay(true), ignored);
+                    self->state_ = State::Ready;
+                    self->deadline_.cancel();
+                    self->read();
+                    self->flush();
+                }));
+        }));
+}
+
+void NodeConnection::schedule_flush() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    // Runs after the handlers already queued: every command submitted in
+    // this turn is in the core by then, and leaves in the same write.
+    ::asio::post(strand_, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+    });
+}
+
+void NodeConnection::flush() {
+    if (state_ != State::Ready || writing_) return;
+    const auto bytes = core_.prepare_write();
+    if (bytes.empty()) return;
+    writing_ = true;
+    arm_deadline();
+    const auto generation = generation_;
+    ::asio::async_write(socket_, ::asio::buffer(bytes.data(), bytes.size()),
+                        ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code,
+                                                                                               std::size_t) {
+                            if (generation != self->generation_) return;
+                            self->writing_ = false;
+                            if (code) {
+                                self->fail(Failure::Connection,
+                                           "Error writing to " + self->node_.name + ": " + code.message());
+                                return;
+                            }
+                            self->core_.commit_write();
+                            self->flush();
+                        }));
+}
+
+void NodeConnection::read() {
+    const auto generation = generation_;
+    socket_.async_read_some(
+        ::asio::buffer(read_buffer_),
+        ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code, std::size_t size) {
+            if (generation != self->generation_) return;
+            auto owner = self->owner_.lock();
+            if (!owner) return;
+            if (code) {
+                const std::string what = code == ::asio::error::eof ? std::string("Connection closed by server")
+                                                                    : code.message();
+                self->fail(Failure::Connection, "Connection to " + self->node_.name + " lost: " + what);
+                return;
+            }
+            auto& consumed = self->consumed_;
+            self->core_.consume(std::string_view(self->read_buffer_.data(), size), consumed);
+            // Taken out first: handing a reply over may submit commands to
+            // this very connection.
+            auto replies = std::move(consumed.replies);
+            consumed.replies.clear();
+            std::string setup_refused;
+            for (auto& completion : replies) {
+                if (self->handshake_ids_.erase(completion.id) > 0) {
+                    if (completion.reply.is_error() && setup_refused.empty()) {
+                        setup_refused = self->node_.name + " refused the connection's setup: " +
+                                        std::string(completion.reply.str());
+                    }
+                    continue;
+                }
+                if (!setup_refused.empty()) {
+                    owner->on_failure(completion.id, Failure::Fatal, self->node_, setup_refused);
+                } else {
+                    owner->on_reply(completion.id, std::move(completion.reply));
+                }
+            }
+            if (generation != self->generation_) return;  // a reply's command closed it meanwhile
+            if (!consumed.error.empty()) {
+                self->abandoned_ = std::move(consumed.abandoned);
+                self->fail(Failure::Interrupted, "Protocol error from " + self->node_.name + ": " + consumed.error);
+                return;
+            }
+            if (!setup_refused.empty()) {
+                self->fail(Failure::Fatal, setup_refused);
+                return;
+            }
+            self->admit_backlog();
+            self->arm_deadline();
+            self->read();
+        }));
+}
+
+void NodeConnection::arm_deadline() {
+    if (!options_.socket_timeout || state_ != State::Ready) return;
+    if (core_.in_flight() == 0) {
+        deadline_.cancel();
+        return;
+    }
+    // A reply is due: one must begin within socket_timeout of the last
+    // bytes (or of the write), as the blocking connection's read waits.
+    deadline_.expires_after(*options_.socket_timeout);
+    deadline_.async_wait([self = shared_from_this(), generation = generation_](std::error_code code) {
+        if (code || generation != self->generation_ || self->core_.in_flight() == 0) return;
+        self->fail(Failure::Timeout, "Timeout reading from " + self->node_.name);
+    });
+}
+
+void NodeConnection::admit_backlog() {
+    while (!backlog_.empty() && core_.in_flight() + core_.queued() < max_inflight_) {
+        auto next = std::move(backlog_.front());
+        backlog_.pop_front();
+        enter(next.id, next.packed, next.asking);
+    }
+}
+
+void NodeConnection::fail(Failure written_failure, const std::string& description) {
+    ++generation_;
+    std::error_code ignored;
+    socket_.close(ignored);
+    resolver_.cancel();
+    deadline_.cancel();
+    writing_ = false;
+    if (state_ != State::Closed) state_ = State::Disconnected;
+    core_.abandon_all(abandoned_);
+    auto abandoned = std::move(abandoned_);
+    abandoned_.clear();
+    auto backlog = std::move(backlog_);
+    backlog_.clear();
+    auto handshake = std::move(handshake_ids_);
+    handshake_ids_.clear();
+    auto owner = owner_.lock();
+    if (!owner) return;
+    // Everything is reset before anyone is told: a command told may come
+    // straight back (a retry), and finds a connection ready to be made.
+    for (const auto& waiter : abandoned) {
+        if (handshake.contains(waiter.id)) continue;
+        Failure failure = Failure::Connection;  // it never left: it may be retried
+        if (waiter.written) failure = waiter.reply_begun ? Failure::Interrupted : written_failure;
+        owner->on_failure(waiter.id, failure, node_, description);
+    }
+    for (const auto& waiting : backlog) owner->on_failure(waiting.id, Failure::Connection, node_, description);
+}
+
+}  // namespace rediscluster::asio

@@ -1,0 +1,117 @@
+#pragma once
+
+// One pipelined TCP connection to a node, for the asynchronous client: the
+// socket work around a MultiplexerCore, on the client's strand.
+//
+//  - submit() queues a command; a flush is posted once per turn, so every
+//    command submitted during one turn of the executor leaves in one write.
+//  - One read is always pending while the connection is up; what it brings
+//    is consumed by the core, and each reply goes to its command (through
+//    the Owner) in order.
+//  - At most max_inflight commands are in the core at once (written or
+//    queued, cancelled ones whose replies are still due included); the
+//    others wait in a backlog, in order, and enter as replies make room.
+//  - The connection is made on the first submit(), with the handshake
+//    (HELLO 3, AUTH, CLIENT SETNAME, READONLY as the options say) queued
+//    before any command, in the same write. A refused handshake fails the
+//    connection.
+//  - A failure (refused connect, reset, EOF, socket_timeout without a
+//    byte while replies are due, a malformed reply) fails every command in
+//    it, each with the failure that fits it (see fail()), and leaves the
+//    object ready to connect again on the next submit().
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "detail/multiplexer_core.hpp"
+#include "detail/retry_policy.hpp"
+#include "rediscluster/asio/async_cluster.hpp"
+#include "rediscluster/connection.hpp"
+#include "rediscluster/nodes.hpp"
+
+namespace rediscluster::asio {
+
+class NodeConnection : public std::enable_shared_from_this<NodeConnection> {
+public:
+    /// Who the replies and failures go to (the client), on the strand.
+    class Owner {
+    public:
+        virtual ~Owner() = default;
+        virtual std::uint64_t new_id() = 0;
+        virtual void on_reply(std::uint64_t id, Reply&& reply) = 0;
+        /// `description` is valid during the call only.
+        virtual void on_failure(std::uint64_t id, rediscluster::detail::Failure failure, const NodeInfo& node,
+                                std::string_view description) = 0;
+    };
+
+    using Strand = ::asio::strand<::asio::any_io_executor>;
+
+    NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeInfo node, ConnectionOptions options,
+                   std::size_t max_inflight);
+
+    /// Queues command `id` (ASKING first when `asking`). Strand only.
+    void submit(std::uint64_t id, std::string_view packed, bool asking);
+    /// Cancels command `id`: a queued one never leaves, a written one's
+    /// reply is dropped. Strand only.
+    void cancel(std::uint64_t id);
+    /// Closes the socket for good; the commands in it are not told
+    /// (the client finishes them). Strand only.
+    void close();
+
+    [[nodiscard]] const NodeInfo& node() const noexcept { return node_; }
+    /// No command in it, written, queued or waiting. Strand only.
+    [[nodiscard]] bool idle() const noexcept { return core_.idle() && backlog_.empty(); }
+
+private:
+    enum class State { Disconnected, Connecting, Ready, Closed };
+
+    void enter(std::uint64_t id, std::string_view packed, bool asking);
+    void connect();
+    void queue_handshake();
+    void schedule_flush();
+    void flush();
+    void read();
+    void arm_deadline();
+    void admit_backlog();
+    // Fails every command in the connection and resets it: those whose
+    // commands were written get `written_failure` (the one whose reply had
+    // begun gets Interrupted), the others Connection, since theirs never left.
+    void fail(rediscluster::detail::Failure written_failure, const std::string& description);
+
+    Strand strand_;
+    std::weak_ptr<Owner> owner_;
+    NodeInfo node_;
+    ConnectionOptions options_;
+    std::size_t max_inflight_;
+
+    State state_ = State::Disconnected;
+    // Bumped when the socket is closed: handlers of the earlier socket see
+    // a different number and leave.
+    std::uint64_t generation_ = 0;
+    ::asio::ip::tcp::socket socket_;
+    ::asio::ip::tcp::resolver resolver_;
+    ::asio::steady_timer deadline_;
+    rediscluster::detail::MultiplexerCore core_;
+    rediscluster::detail::MultiplexerCore::Consumed consumed_;
+    std::vector<rediscluster::detail::MultiplexerCore::Abandoned> abandoned_;
+    std::unordered_set<std::uint64_t> handshake_ids_;
+    struct Waiting {
+        std::uint64_t id;
+        std::string packed;
+        bool asking;
+    };
+    std::deque<Waiting> backlog_;
+    std::vector<char> read_buffer_;
+    bool flush_posted_ = false;
+    bool writing_ = false;
+};
+
+}  // namespace rediscluster::asio

@@ -1,0 +1,28 @@
+// Built against the installed rediscluster::asio; exits non-zero if it
+// misbehaves. Needs no server: the client is built without discovering,
+// and an operation launched after its end must complete with
+// operation_aborted.
+#include <rediscluster/asio/async_cluster.hpp>
+
+#include <asio/experimental/deferred.hpp>
+#include <asio/io_context.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+int main() {
+    asio::io_context io;
+    std::optional<rediscluster::asio::AsyncRedisCluster> rc(
+        std::in_place, io, rediscluster::RedisClusterOptions{.startup_nodes = {{"127.0.0.1", 7000}}, .init_slot_cache = false});
+    auto late = rc->async_execute("GET", "foo", asio::experimental::deferred);
+    rc.reset();
+    std::error_code code;
+    std::move(late)([&](std::error_code c, rediscluster::Reply) { code = c; });
+    io.run();
+    const std::error_code response = rediscluster::asio::error::response;
+    const bool ok = code == asio::error::operation_aborted &&
+                    std::string(response.category().name()) == "rediscluster.asio";
+    std::puts(ok ? "consumer: installed rediscluster::asio works" : "consumer: unexpected result");
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,301 @@
+// AsyncRedisCluster against scripted fake nodes: redirects, replies that
+// break off, a connection held in step across a cancellation.
+
+#include <gtest/gtest.h>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "fake_node.hpp"
+#include "rediscluster/asio/async_cluster.hpp"
+#include "rediscluster/slot.hpp"
+
+namespace rediscluster {
+namespace {
+
+using namespace std::chrono_literals;
+using asio_error = rediscluster::asio::error;
+using rediscluster::asio::AsyncRedisCluster;
+using test::FakeNode;
+using test::FakeStep;
+using test::ReceivedCommand;
+using test::resp_array;
+using test::resp_bulk;
+using test::resp_integer;
+
+std::string all_slots_on(std::uint16_t port) {
+    return resp_array({resp_array({resp_integer(0), resp_integer(16383),
+                                   resp_array({resp_bulk("127.0.0.1"), resp_integer(port)})})});
+}
+
+// A node that serves every slot: discovery finds it (CLUSTER SHARDS and
+// NODES refused, CLUSTER SLOTS answered), and `answer` decides the rest.
+FakeNode whole_cluster_node(std::function<FakeStep(const ReceivedCommand&, std::uint16_t port)> answer) {
+    return FakeNode(FakeNode::Responding{}, [answer](std::uint16_t port) -> FakeNode::Responder {
+        return [answer, port](const ReceivedCommand& command) {
+            const auto& args = command.args;
+            if (args.size() == 2 && args[0] == "CLUSTER") {
+                if (args[1] == "SLOTS") return test::expect_any(all_slots_on(port));
+                return test::expect_any("-ERR unknown subcommand\r\n");
+            }
+            return answer(command, port);
+        };
+    });
+}
+
+RedisClusterOptions options_for(const FakeNode& node) {
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", node.port()}};
+    options.connection_kwargs.socket_timeout = 2s;
+    options.periodic_refresh_interval = 0ms;
+    return options;
+}
+
+// Runs `io` until `done` or 5 s. (io.run() would not return: a client's
+// open connections keep a read pending until it is destroyed.)
+template <class Done>
+void run_until(::asio::io_context& io, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(5ms);
+}
+
+struct Outcome {
+    std::error_code code;
+    Reply reply;
+};
+
+TEST(AsyncClientFake, AMovedIsFollowedToItsTarget) {
+    FakeNode target(FakeNode::Responding{}, [](std::uint16_t) -> FakeNode::Responder {
+        return [](const ReceivedCommand&) { return test::expect_any("$5\r\nthere\r\n"); };
+    });
+    const auto slot = key_slot("moved");
+    FakeNode first = whole_cluster_node([&](const ReceivedCommand&, std::uint16_t) {
+        return test::expect_any("-MOVED " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(target.port()) +
+                                "\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(first));
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "moved", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->code) << outcome->code.message();
+    EXPECT_EQ(outcome->reply.str(), "there");
+    // The map was updated: the slot now goes to the target.
+    EXPECT_EQ(rc.connection_pool()->nodes.get_master_node_by_slot(slot).port, target.port());
+}
+
+TEST(AsyncClientFake, ARedirectLoopEndsWithMovedExhausted) {
+    const auto slot = key_slot("loop");
+    FakeNode node = whole_cluster_node([&](const ReceivedCommand&, std::uint16_t port) {
+        return test::expect_any("-MOVED " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(port) + "\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(node));
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "loop", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->code, asio_error::moved_exhausted) << outcome->code.message();
+    EXPECT_NE(outcome->reply.str().find("GET failed after 16 attempts"), std::string_view::npos)
+        << outcome->reply.str();
+}
+
+TEST(AsyncClientFake, AnAskIsFollowedWithAskingFirst) {
+    FakeNode target(FakeNode::Responding{}, [](std::uint16_t) -> FakeNode::Responder {
+        return [](const ReceivedCommand& command) {
+            if (command.args[0] == "ASKING") return test::expect_any("+OK\r\n");
+            return test::expect_any("$8\r\nimported\r\n");
+        };
+    });
+    const auto slot = key_slot("asked");
+    FakeNode first = whole_cluster_node([&](const ReceivedCommand&, std::uint16_t) {
+        return test::expect_any("-ASK " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(target.port()) + "\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(first));
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "asked", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->code) << outcome->code.message();
+    EXPECT_EQ(outcome->reply.str(), "imported");
+    const auto received = target.commands();
+    ASSERT_EQ(received.size(), 2U);
+    EXPECT_EQ(received[0].args, (std::vector<std::string>{"ASKING"}));
+    EXPECT_EQ(received[1].args, (std::vector<std::string>{"GET", "asked"}));
+    // An ASK is not a move: the map still sends the slot to the first node.
+    EXPECT_EQ(rc.connection_pool()->nodes.get_master_node_by_slot(slot).port, first.port());
+}
+
+TEST(AsyncClientFake, AReplyThatBreaksOffFailsOnlyTheCommandsInFlight) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand& command, std::uint16_t) {
+        const auto& key = command.args.at(1);
+        if (key == "a") return test::expect_any("");  // answered with b's
+        if (key == "b") return test::send_then_close("$1\r\na\r\n$10\r\nhal");
+        return test::expect_any("$1\r\n" + key + "\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(node));
+    std::optional<Outcome> a;
+    std::optional<Outcome> b;
+    std::optional<Outcome> c;
+    rc.async_execute("GET", "a", [&](std::error_code code, Reply r) { a = Outcome{code, std::move(r)}; });
+    rc.async_execute("GET", "b", [&](std::error_code code, Reply r) {
+        b = Outcome{code, std::move(r)};
+        // The next command gets a new connection.
+        rc.async_execute("GET", "c", [&](std::error_code code2, Reply r2) { c = Outcome{code2, std::move(r2)}; });
+    });
+    run_until(io, [&] { return a && b && c; });
+    ASSERT_TRUE(a && b && c);
+    EXPECT_FALSE(a->code) << "its reply came whole";
+    EXPECT_EQ(a->reply.str(), "a");
+    EXPECT_EQ(b->code, asio_error::interrupted) << b->code.message() << ": it may have run, so it is not retried";
+    EXPECT_NE(b->reply.str().find("lost"), std::string_view::npos) << b->reply.str();
+    EXPECT_FALSE(c->code) << c->code.message();
+    EXPECT_EQ(c->reply.str(), "c");
+}
+
+TEST(AsyncClientFake, AMalformedReplyFailsTheCommandsInFlightWithInterrupted) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand& command, std::uint16_t) {
+        if (command.args.at(1) == "bad") return test::expect_any("?what\r\n");
+        return test::expect_any("$2\r\nok\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(node));
+    std::optional<Outcome> bad;
+    std::optional<Outcome> after;
+    rc.async_execute("GET", "bad", [&](std::error_code code, Reply r) {
+        bad = Outcome{code, std::move(r)};
+        rc.async_execute("GET", "good", [&](std::error_code code2, Reply r2) { after = Outcome{code2, std::move(r2)}; });
+    });
+    run_until(io, [&] { return bad && after; });
+    ASSERT_TRUE(bad && after);
+    EXPECT_EQ(bad->code, asio_error::interrupted);
+    EXPECT_NE(bad->reply.str().find("Protocol error"), std::string_view::npos) << bad->reply.str();
+    EXPECT_EQ(after->reply.str(), "ok");
+}
+
+TEST(AsyncClientFake, ANodeThatNeverAnswersFailsTheCommandAfterSocketTimeout) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand&, std::uint16_t) { return test::hang(); });
+    auto options = options_for(node);
+    options.connection_kwargs.socket_timeout = 200ms;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Outcome> outcome;
+    const auto started = std::chrono::steady_clock::now();
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+    EXPECT_EQ(outcome->code, asio_error::timeout) << outcome->code.message() << ": " << outcome->reply.str();
+    EXPECT_NE(outcome->reply.str().find("Timeout reading from 127.0.0.1:" + std::to_string(node.port())),
+              std::string_view::npos)
+        << outcome->reply.str();
+}
+
+TEST(AsyncClientFake, ClusterDownIsRetriedAfterABackoffUntilTheClusterIsBack) {
+    std::atomic<int> gets{0};
+    FakeNode node = whole_cluster_node([&](const ReceivedCommand&, std::uint16_t) {
+        return test::expect_any(++gets <= 2 ? "-CLUSTERDOWN The cluster is down\r\n" : "$4\r\nback\r\n");
+    });
+    auto options = options_for(node);
+    options.command_timeout = 5s;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->code) << outcome->code.message() << ": " << outcome->reply.str();
+    EXPECT_EQ(outcome->reply.str(), "back");
+    EXPECT_EQ(gets, 3);
+}
+
+TEST(AsyncClientFake, ClusterDownGivenUpOnIsClusterDownWithTheServersText) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand&, std::uint16_t) {
+        return test::expect_any("-CLUSTERDOWN The cluster is down\r\n");
+    });
+    auto options = options_for(node);
+    options.cluster_down_retry_attempts = 1;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->code, asio_error::cluster_down) << outcome->code.message();
+    EXPECT_EQ(outcome->reply.str(), "CLUSTERDOWN The cluster is down");
+}
+
+TEST(AsyncClientFake, ARefusedHandshakeFailsTheCommandWithConnectionSetup) {
+    // Discovery authenticates; the client's own connection is refused.
+    std::atomic<bool> refuse{false};
+    FakeNode node = whole_cluster_node([&](const ReceivedCommand& command, std::uint16_t) {
+        if (command.args[0] == "AUTH") {
+            return test::expect_any(refuse ? "-WRONGPASS invalid username-password pair\r\n" : "+OK\r\n");
+        }
+        return test::expect_any("$2\r\nok\r\n");
+    });
+    auto options = options_for(node);
+    options.connection_kwargs.password = "secret";
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    refuse = true;
+    std::optional<Outcome> outcome;
+    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->code, asio_error::connection_setup) << outcome->code.message();
+    EXPECT_NE(outcome->reply.str().find("refused the connection's setup: WRONGPASS"), std::string_view::npos)
+        << outcome->reply.str();
+    EXPECT_NE(outcome->reply.str().find(std::to_string(node.port())), std::string_view::npos) << outcome->reply.str();
+}
+
+TEST(AsyncClientFake, ACancelledWrittenCommandsReplyIsDroppedAndTheNextGetsItsOwn) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand& command, std::uint16_t) {
+        if (command.args.at(1) == "held") return test::expect_any("");  // answered with the next
+        return test::expect_any("$4\r\nheld\r\n$4\r\nnext\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(node));
+    ::asio::cancellation_signal signal;
+    std::optional<Outcome> held;
+    std::optional<Outcome> next;
+    rc.async_execute("GET", "held", ::asio::bind_cancellation_slot(signal.slot(), [&](std::error_code c, Reply r) {
+                         held = Outcome{c, std::move(r)};
+                     }));
+    ::asio::steady_timer timer(io, 10ms);
+    std::function<void(std::error_code)> once_written = [&](std::error_code) {
+        // Cancelled only once the node has it: its reply is then due.
+        const auto received = node.commands();
+        const bool arrived = std::any_of(received.begin(), received.end(), [](const ReceivedCommand& command) {
+            return command.args == std::vector<std::string>{"GET", "held"};
+        });
+        if (!arrived) {
+            timer.expires_after(5ms);
+            timer.async_wait(once_written);
+            return;
+        }
+        signal.emit(::asio::cancellation_type::terminal);
+        rc.async_execute("GET", "next", [&](std::error_code c, Reply r) { next = Outcome{c, std::move(r)}; });
+    };
+    timer.async_wait(once_written);
+    run_until(io, [&] { return held && next; });
+    ASSERT_TRUE(held && next);
+    EXPECT_EQ(held->code, ::asio::error::operation_aborted);
+    EXPECT_FALSE(next->code) << next->code.message();
+    EXPECT_EQ(next->reply.str(), "next");
+}
+
+}  // namespace
+}  // namespace rediscluster
