@@ -63,7 +63,8 @@ TEST(PubSubFrame, ReadsMessagesOfEveryKindInBothProtocols) {
 
     EXPECT_EQ(read_pubsub_frame(Reply::array({bulk("pong"), bulk("")}), "n:1").type, PubSubFrame::Type::pong);
     EXPECT_EQ(read_pubsub_frame(Reply::simple_string("PONG"), "n:1").type, PubSubFrame::Type::pong);
-    frame = read_pubsub_frame(Reply::error("MOVED 1 h:2"), "n:1");
+    const auto refusal = Reply::error("MOVED 1 h:2");  // the frame points into it
+    frame = read_pubsub_frame(refusal, "n:1");
     EXPECT_EQ(frame.type, PubSubFrame::Type::error);
     EXPECT_EQ(frame.payload, "MOVED 1 h:2");
 }
