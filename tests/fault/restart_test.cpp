@@ -115,6 +115,10 @@ TEST(FaultRestart, AKilledMasterComesBackAsReplicaAndTakesOverAgain) {
     // The client followed the role change back: writes land on the node
     // that took over again, and its map says so.
     EXPECT_GT(command_calls(master, "set"), sets_at_takeover + 100);
+    // A slot the load did not touch may still be on the node a discovery
+    // heard last (a node that had not yet heard of the failover back); a
+    // write to it moves it, as MOVED teaches.
+    rc.set(key_in_slot(0, "after-takeover"), "v");
     EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(0).port, master);
 
     const auto created = rc.connection_pool->created_connections();
