@@ -98,6 +98,21 @@ TEST(FaultPubSub, ShardSubscriptionsFollowAFailoverAndAMigration) {
             }
         }
     });
+    // Whatever ends the test early (a failed assertion, an exception), the
+    // threads stop and are joined, so the failure is reported rather than
+    // ending the process.
+    struct StopAndJoin {
+        std::atomic<bool>& publishing;
+        std::atomic<bool>& consuming;
+        std::thread& publisher;
+        std::thread& consumer;
+        ~StopAndJoin() {
+            publishing = false;
+            consuming = false;
+            if (publisher.joinable()) publisher.join();
+            if (consumer.joinable()) consumer.join();
+        }
+    } stop_and_join{publishing, consuming, publisher, consumer};
     std::this_thread::sleep_for(300ms);
 
     // 1. Planned failover of the first channel's master.
@@ -114,7 +129,18 @@ TEST(FaultPubSub, ShardSubscriptionsFollowAFailoverAndAMigration) {
         15s))
         << "the subscription did not follow the failover";
 
-    // 2. The second channel's slot migrates to the first channel's new master.
+    // 2. The second channel's slot migrates to the first channel's new
+    // master, once every node has heard it is one (SETSLOT NODE refuses a
+    // target a node still takes for a replica).
+    ASSERT_TRUE(eventually(
+        [&] {
+            for (const auto port : cluster.ports()) {
+                if (cluster.master_of(failing.slot, port) != replicas.front()) return false;
+            }
+            return true;
+        },
+        15s))
+        << "the cluster did not agree on the new master";
     const auto migration_started = Clock::now();
     cluster.migrate_slot(moving.slot, moving_master, replicas.front());
     const auto migrated = Clock::now();
