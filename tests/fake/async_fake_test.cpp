@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <functional>
 #include <optional>
 #include <string>
@@ -73,6 +74,18 @@ struct Outcome {
     Reply reply;
 };
 
+// Sends one command and runs `io` until it completes (or 5 s: nullopt).
+template <class... Args>
+std::optional<Outcome> execute_and_wait(::asio::io_context& io, AsyncRedisCluster& rc, const Args&... args) {
+    // Shared with the handler, which may still run after a timeout here.
+    auto outcome = std::make_shared<std::optional<Outcome>>();
+    rc.async_execute(args..., [outcome](std::error_code code, Reply reply) {
+        *outcome = Outcome{code, std::move(reply)};
+    });
+    run_until(io, [&] { return outcome->has_value(); });
+    return *outcome;
+}
+
 TEST(AsyncClientFake, AMovedIsFollowedToItsTarget) {
     FakeNode target(FakeNode::Responding{}, [](std::uint16_t) -> FakeNode::Responder {
         return [](const ReceivedCommand&) { return test::expect_any("$5\r\nthere\r\n"); };
@@ -84,9 +97,7 @@ TEST(AsyncClientFake, AMovedIsFollowedToItsTarget) {
     });
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options_for(first));
-    std::optional<Outcome> outcome;
-    rc.async_execute("GET", "moved", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "moved");
     ASSERT_TRUE(outcome);
     EXPECT_FALSE(outcome->code) << outcome->code.message();
     EXPECT_EQ(outcome->reply.str(), "there");
@@ -101,9 +112,7 @@ TEST(AsyncClientFake, ARedirectLoopEndsWithMovedExhausted) {
     });
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options_for(node));
-    std::optional<Outcome> outcome;
-    rc.async_execute("GET", "loop", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "loop");
     ASSERT_TRUE(outcome);
     EXPECT_EQ(outcome->code, asio_error::moved_exhausted) << outcome->code.message();
     EXPECT_NE(outcome->reply.str().find("GET failed after 16 attempts"), std::string_view::npos)
@@ -123,9 +132,7 @@ TEST(AsyncClientFake, AnAskIsFollowedWithAskingFirst) {
     });
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options_for(first));
-    std::optional<Outcome> outcome;
-    rc.async_execute("GET", "asked", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "asked");
     ASSERT_TRUE(outcome);
     EXPECT_FALSE(outcome->code) << outcome->code.message();
     EXPECT_EQ(outcome->reply.str(), "imported");
@@ -191,10 +198,8 @@ TEST(AsyncClientFake, ANodeThatNeverAnswersFailsTheCommandAfterSocketTimeout) {
     options.connection_kwargs.socket_timeout = 200ms;
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options);
-    std::optional<Outcome> outcome;
     const auto started = std::chrono::steady_clock::now();
-    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "k");
     ASSERT_TRUE(outcome);
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
     EXPECT_EQ(outcome->code, asio_error::timeout) << outcome->code.message() << ": " << outcome->reply.str();
@@ -212,9 +217,7 @@ TEST(AsyncClientFake, ClusterDownIsRetriedAfterABackoffUntilTheClusterIsBack) {
     options.command_timeout = 5s;
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options);
-    std::optional<Outcome> outcome;
-    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "k");
     ASSERT_TRUE(outcome);
     EXPECT_FALSE(outcome->code) << outcome->code.message() << ": " << outcome->reply.str();
     EXPECT_EQ(outcome->reply.str(), "back");
@@ -229,9 +232,7 @@ TEST(AsyncClientFake, ClusterDownGivenUpOnIsClusterDownWithTheServersText) {
     options.cluster_down_retry_attempts = 1;
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options);
-    std::optional<Outcome> outcome;
-    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "k");
     ASSERT_TRUE(outcome);
     EXPECT_EQ(outcome->code, asio_error::cluster_down) << outcome->code.message();
     EXPECT_EQ(outcome->reply.str(), "CLUSTERDOWN The cluster is down");
@@ -251,9 +252,7 @@ TEST(AsyncClientFake, ARefusedHandshakeFailsTheCommandWithConnectionSetup) {
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options);
     refuse = true;
-    std::optional<Outcome> outcome;
-    rc.async_execute("GET", "k", [&](std::error_code c, Reply r) { outcome = Outcome{c, std::move(r)}; });
-    run_until(io, [&] { return outcome.has_value(); });
+    const auto outcome = execute_and_wait(io, rc, "GET", "k");
     ASSERT_TRUE(outcome);
     EXPECT_EQ(outcome->code, asio_error::connection_setup) << outcome->code.message();
     EXPECT_NE(outcome->reply.str().find("refused the connection's setup: WRONGPASS"), std::string_view::npos)

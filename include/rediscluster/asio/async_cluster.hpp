@@ -100,7 +100,11 @@ public:
 // called (so that it is read once, from its arguments), until it starts.
 struct PreparedCommand;
 
-template <class Handler>
+/// The completion of one operation: its handler, called on the handler's
+/// executor with the Reply (T = Reply) or with the Reply read as a T
+/// (async_command<T>): a reply that does not fit T gives error::reply_type
+/// and a default T, as does any failure.
+template <class T, class Handler>
 class CompletionOf final : public Completion {
 public:
     CompletionOf(Handler handler, const ::asio::any_io_executor& io_executor)
@@ -113,43 +117,19 @@ public:
     void complete(std::error_code code, Reply reply) override {
         auto work = std::move(work_);
         ::asio::post(work, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
-            std::move(handler)(code, std::move(reply));
-        });
-    }
-    [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
-        return ::asio::get_associated_cancellation_slot(handler_);
-    }
-
-private:
-    Handler handler_;
-    std::decay_t<decltype(::asio::prefer(std::declval<::asio::associated_executor_t<Handler, ::asio::any_io_executor>>(),
-                                         ::asio::execution::outstanding_work.tracked))>
-        work_;
-};
-
-/// CompletionOf for async_command<T>: the reply is read as a T on the
-/// handler's executor; a reply that does not fit T gives error::reply_type
-/// and a default T, as does any failure.
-template <class T, class Handler>
-class ConvertingCompletion final : public Completion {
-public:
-    ConvertingCompletion(Handler handler, const ::asio::any_io_executor& io_executor)
-        : handler_(std::move(handler)),
-          work_(::asio::prefer(::asio::get_associated_executor(handler_, io_executor),
-                               ::asio::execution::outstanding_work.tracked)) {}
-
-    void complete(std::error_code code, Reply reply) override {
-        auto work = std::move(work_);
-        ::asio::post(work, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
-            T value{};
-            if (!code) {
-                try {
-                    value = std::move(reply).template as<T>();
-                } catch (const Error&) {
-                    code = make_error_code(error::reply_type);
+            if constexpr (std::is_same_v<T, Reply>) {
+                std::move(handler)(code, std::move(reply));
+            } else {
+                T value{};
+                if (!code) {
+                    try {
+                        value = std::move(reply).template as<T>();
+                    } catch (const Error&) {
+                        code = make_error_code(error::reply_type);
+                    }
                 }
+                std::move(handler)(code, std::move(value));
             }
-            std::move(handler)(code, std::move(value));
         });
     }
     [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
@@ -280,7 +260,7 @@ private:
                                                                       std::shared_ptr<detail::PreparedCommand> prepared) {
                 using Handler = decltype(handler);
                 start(impl, executor, std::move(prepared),
-                      std::make_unique<detail::ConvertingCompletion<T, Handler>>(std::move(handler), executor));
+                      std::make_unique<detail::CompletionOf<T, Handler>>(std::move(handler), executor));
             },
             token, std::move(command));
     }
@@ -294,7 +274,7 @@ private:
                                                                       std::shared_ptr<detail::PreparedCommand> prepared) {
                 using Handler = decltype(handler);
                 start(impl, executor, std::move(prepared),
-                      std::make_unique<detail::CompletionOf<Handler>>(std::move(handler), executor));
+                      std::make_unique<detail::CompletionOf<Reply, Handler>>(std::move(handler), executor));
             },
             token, std::move(command));
     }
