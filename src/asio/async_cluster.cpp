@@ -12,6 +12,9 @@
 #include <asio/strand.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -125,27 +128,24 @@ private:
 };
 
 }  // namespace
-
 // --- one command -----------------------------------------------------------------
 
-// One command, from async_execute() to its completion.
-struct detail::PreparedCommand {
-    std::uint64_t id = 0;
-    std::string packed;
-    std::string name;
-    core::CommandFacts facts;
-    // Refused before anything was sent (bad arguments): why. Empty otherwise.
-    std::string refusal;
-    // A multi-key command whose keys span slots: run as one part per slot.
-    bool split = false;
-    // The slot a MOVED is recorded against: the keys' slot; none for a
-    // slot that only picks a shard (see the blocking driver's recorded_slot()).
-    std::optional<std::uint16_t> recorded_slot;
-    std::optional<core::CommandMachine> machine;
+// What a command needs only once an attempt has failed: the state machine
+// that decides the retries, and what the failure was. A command that
+// succeeds at its first attempt never makes one. The machine is then
+// started at the command's start and told of that first attempt, so it
+// decides exactly as if it had run from the start (its first action is
+// always "send by the slot map", and a reply that is the command's own
+// answer always ends it).
+struct Retrying {
+    Retrying(std::optional<std::uint16_t> slot, std::string_view name, const core::RetryLimits& limits,
+             std::optional<std::chrono::milliseconds> budget, core::Clock::time_point started)
+        : machine(slot, name, limits, budget, started) {
+        action = machine.resume({.kind = EventKind::Start});  // the first attempt, already made
+    }
+
+    core::CommandMachine machine;
     CommandAction action;
-    std::unique_ptr<detail::Completion> completion;
-    Reply reply;
-    bool done = false;
 
     // What the last failed attempt was, for the event and the final error.
     NodeInfo node;
@@ -154,17 +154,9 @@ struct detail::PreparedCommand {
     Failure failure = Failure::Fatal;
     std::string description;
     std::optional<HostPort> redirect;
-
-    // Where it waits now: a connection's queue or backlog, or the timer.
-    std::shared_ptr<NodeConnection> connection;
+    Reply reply;  // the error reply, when by_reply
     std::optional<::asio::steady_timer> timer;
 
-    void reset_attempt() {
-        has_node = false;
-        by_reply = false;
-        description.clear();
-        redirect.reset();
-    }
     CommandEvent failed_event() const {
         return {.kind = EventKind::Failed,
                 .now = core::Clock::now(),
@@ -175,13 +167,129 @@ struct detail::PreparedCommand {
     }
 };
 
+// A command's encoding: inside the operation when it is short (most
+// are), on the heap otherwise.
+class PackedCommand {
+public:
+    void assign(std::string_view text) {
+        size_ = text.size();
+        if (size_ <= kInline) {
+            std::memcpy(inline_.data(), text.data(), size_);
+        } else {
+            heap_.assign(text);
+        }
+    }
+    [[nodiscard]] std::string_view view() const noexcept {
+        return size_ <= kInline ? std::string_view(inline_.data(), size_) : std::string_view(heap_);
+    }
+
+private:
+    static constexpr std::size_t kInline = 80;
+    std::array<char, kInline> inline_{};
+    std::size_t size_ = 0;
+    std::string heap_;
+};
+
+// One command, from async_execute() to its completion.
+struct detail::PreparedCommand {
+    std::uint64_t id = 0;
+    PackedCommand packed;
+    std::string name;
+    core::CommandFacts facts;
+    // Refused before anything was sent (bad arguments): why. Empty otherwise.
+    std::string refusal;
+    // A multi-key command whose keys span slots: run as one part per slot.
+    bool split = false;
+    // Handed to the client once: a deferred operation launched again is
+    // run from a copy.
+    bool launched = false;
+    bool done = false;
+    // The slot a MOVED is recorded against: the keys' slot; none for a
+    // slot that only picks a shard (see the blocking driver's recorded_slot()).
+    std::optional<std::uint16_t> recorded_slot;
+    core::Clock::time_point started;
+    // The handler's completion, made in completion_space when it fits (it
+    // is destroyed first: declared after it).
+    static constexpr std::size_t kCompletionSpace = 192;
+    alignas(std::max_align_t) std::array<std::byte, kCompletionSpace> completion_space;
+    detail::CompletionPtr completion;
+    // Where it waits now: a connection's queue or backlog (or nowhere).
+    // Not owning: a connection with a command in it is not idle, and only
+    // idle connections are let go (or all of them, once every command is
+    // finished).
+    NodeConnection* connection = nullptr;
+    std::unique_ptr<Retrying> retrying;
+    // Its outcome, from finish() until its handler is called.
+    std::error_code code;
+    Reply outcome;
+};
+
 using AsyncOperation = detail::PreparedCommand;
+
+namespace {
+
+// The operations on the strand, found by id without hashing: an id's low
+// 32 bits are its place in the table, its high bits a sequence number, so
+// an id whose command has finished (a late reply, a cancellation) finds
+// nothing even when the place is taken again.
+class OperationTable {
+public:
+    /// Gives `op` an id and a place.
+    void add(const std::shared_ptr<AsyncOperation>& op) {
+        std::uint32_t place = 0;
+        if (!free_.empty()) {
+            place = free_.back();
+            free_.pop_back();
+        } else {
+            place = static_cast<std::uint32_t>(places_.size());
+            places_.emplace_back();
+        }
+        op->id = (next_sequence() << 32) | place;
+        places_[place] = op;
+    }
+    /// The operation with `id`, or nullptr.
+    [[nodiscard]] const std::shared_ptr<AsyncOperation>* find(std::uint64_t id) const {
+        const auto place = static_cast<std::uint32_t>(id);
+        if (place >= places_.size() || !places_[place] || places_[place]->id != id) return nullptr;
+        return &places_[place];
+    }
+    void remove(const AsyncOperation& op) {
+        const auto place = static_cast<std::uint32_t>(op.id);
+        if (place < places_.size() && places_[place] && places_[place]->id == op.id) {
+            places_[place].reset();
+            free_.push_back(place);
+        }
+    }
+    /// An id that is never any operation's (the connections' handshakes).
+    std::uint64_t id_of_no_operation() { return (next_sequence() << 32) | kNoPlace; }
+    /// Every operation left, the table emptied.
+    std::vector<std::shared_ptr<AsyncOperation>> take_all() {
+        std::vector<std::shared_ptr<AsyncOperation>> all;
+        for (auto& op : places_) {
+            if (op) all.push_back(std::move(op));
+        }
+        places_.clear();
+        free_.clear();
+        return all;
+    }
+
+private:
+    static constexpr std::uint32_t kNoPlace = 0xFFFFFFFF;
+    std::uint64_t next_sequence() { return sequence_++ & 0xFFFFFFFF; }
+
+    std::vector<std::shared_ptr<AsyncOperation>> places_;
+    std::vector<std::uint32_t> free_;
+    std::uint64_t sequence_ = 1;
+};
+
+}  // namespace
 
 // --- the client --------------------------------------------------------------------
 
 struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnection::Owner {
-    Impl(const executor_type& executor, RedisClusterOptions& options, AsyncOptions async)
-        : strand(::asio::make_strand(executor)),
+    Impl(const executor_type& client_executor, RedisClusterOptions& options, AsyncOptions async)
+        : executor(client_executor),
+          strand(::asio::make_strand(client_executor)),
           pool(core::make_client_pool(options)),
           client(std::make_unique<core::ClientCore>(pool, options)),
           read_from_replicas(options.read_from_replicas),
@@ -192,6 +300,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
             options.command_timeout ? options.command_timeout : pool->options().connection_kwargs.socket_timeout;
     }
 
+    executor_type executor;
     ::asio::strand<executor_type> strand;
     std::shared_ptr<ClusterConnectionPool> pool;
     // The blocking client's core: its catalog routes commands, its
@@ -204,63 +313,107 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     bool read_from_replicas = false;
     AsyncOptions async_options;
 
+    // Commands started from any thread, taken onto the strand by one
+    // handler for all that came meanwhile (not one post each).
+    std::mutex inbox_mutex;
+    std::vector<std::shared_ptr<AsyncOperation>> inbox;  // guarded by inbox_mutex
+    bool inbox_drain_posted = false;                     // guarded by inbox_mutex
+
     // Strand only, from here on.
     bool closed = false;
-    std::uint64_t next_id = 1;
-    std::unordered_map<std::uint64_t, std::shared_ptr<AsyncOperation>> operations;
+    OperationTable operations;
+    std::vector<std::shared_ptr<AsyncOperation>> starting;  // the inbox being drained
+    core::Clock::time_point drain_time;
     std::unordered_map<std::string, std::shared_ptr<NodeConnection>> connections;  // by "host:port"
+    // The slot map as last read, and each slot's master's connection under
+    // it (nullptr: not looked up yet). Read again at every drain of the
+    // inbox and before every retry, so a new map is followed within a turn.
+    std::shared_ptr<const SlotTable> table;
+    std::vector<NodeConnection*> connection_by_slot = std::vector<NodeConnection*>(kSlotCount, nullptr);
     // Commands waiting for the discovery under way (a node that fails
     // fails many commands at once: they share one discovery, one thread).
     std::vector<std::shared_ptr<AsyncOperation>> awaiting_refresh;
+    // Commands finished whose handlers are on the client's executor,
+    // called from one handler posted for all of them.
+    std::vector<std::shared_ptr<AsyncOperation>> outbox;
 
     // --- NodeConnection::Owner ---
-    std::uint64_t new_id() override { return next_id++; }
-    void on_reply(std::uint64_t id, Reply&& reply) override {
-        auto found = operations.find(id);
-        if (found == operations.end()) return;  // cancelled meanwhile
-        auto op = found->second;
-        op->connection.reset();
-        op->reply = std::move(reply);
-        resume(op, judge_reply(*op));
-    }
-    void on_failure(std::uint64_t id, Failure failure, const NodeInfo& node, std::string_view description) override {
-        auto found = operations.find(id);
-        if (found == operations.end()) return;
-        auto op = found->second;
-        op->connection.reset();
-        op->failure = failure;
-        op->node = node;
-        op->has_node = true;
-        op->description = description;
-        resume(op, op->failed_event());
-    }
+    std::uint64_t new_id() override { return operations.id_of_no_operation(); }
+    void on_reply(std::uint64_t id, Reply&& reply) override;
+    void on_failure(std::uint64_t id, Failure failure, const NodeInfo& node, std::string_view description) override;
+    void replies_handed_over() override { flush_outbox(); }
 
-    void start(std::shared_ptr<AsyncOperation> op);
+    void enqueue(std::shared_ptr<AsyncOperation> op);
+    void drain_inbox();
+    void start(const std::shared_ptr<AsyncOperation>& op);
+    void send_first(const std::shared_ptr<AsyncOperation>& op);
+    void failed(const std::shared_ptr<AsyncOperation>& op);
     void resume(const std::shared_ptr<AsyncOperation>& op, const CommandEvent& event) {
         if (op->done) return;
-        op->action = op->machine->resume(event);
+        op->retrying->action = op->retrying->machine.resume(event);
         perform(op);
     }
     void perform(const std::shared_ptr<AsyncOperation>& op);
     void send(const std::shared_ptr<AsyncOperation>& op);
-    CommandEvent judge_reply(AsyncOperation& op);
+    Retrying& retrying(AsyncOperation& op);
+    bool judge_reply(AsyncOperation& op, Reply& reply, const NodeInfo& node);
     void run_elsewhere(const std::shared_ptr<AsyncOperation>& op);
     void refresh_then_resume(const std::shared_ptr<AsyncOperation>& op);
     void cancel(const std::shared_ptr<AsyncOperation>& op);
     void finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply);
+    void flush_outbox();
     void shutdown();
-    [[nodiscard]] NodeInfo target_node(const AsyncOperation& op);
-    std::shared_ptr<NodeConnection> connection_to(const NodeInfo& node);
+    void read_table();
+    [[nodiscard]] NodeInfo target_node(const AsyncOperation& op, const CommandAction* action);
+    NodeConnection* connection_to(const NodeInfo& node);
     void forget_departed_nodes();
+    // Keeps the client's context from running out of work while a thread
+    // of its own does something the strand waits for.
+    [[nodiscard]] auto tracked_work() const {
+        return ::asio::prefer(executor, ::asio::execution::outstanding_work.tracked);
+    }
 };
 
-void AsyncRedisCluster::Impl::start(std::shared_ptr<AsyncOperation> op) {
+void AsyncRedisCluster::Impl::enqueue(std::shared_ptr<AsyncOperation> op) {
+    {
+        std::lock_guard lock(inbox_mutex);
+        inbox.push_back(std::move(op));
+        if (inbox_drain_posted) return;
+        inbox_drain_posted = true;
+    }
+    // Posted, never run inline: commands issued in this turn gather and
+    // leave together, and a handler is never called from inside the
+    // function that started it.
+    ::asio::post(strand, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void AsyncRedisCluster::Impl::drain_inbox() {
+    {
+        std::lock_guard lock(inbox_mutex);
+        std::swap(starting, inbox);
+        inbox_drain_posted = false;
+    }
+    if (!closed) read_table();
+    // The commands of one drain start together: one clock read for all.
+    drain_time = core::Clock::now();
+    for (const auto& op : starting) start(op);
+    starting.clear();
+    flush_outbox();
+}
+
+void AsyncRedisCluster::Impl::read_table() {
+    auto now = pool->nodes.slots();
+    if (now == table) return;
+    table = std::move(now);
+    std::fill(connection_by_slot.begin(), connection_by_slot.end(), nullptr);
+}
+
+void AsyncRedisCluster::Impl::start(const std::shared_ptr<AsyncOperation>& op) {
     if (closed) {
-        op->completion->complete(::asio::error::operation_aborted, Reply());
+        finish(op, ::asio::error::operation_aborted, Reply());
         return;
     }
-    op->id = next_id++;
-    operations.emplace(op->id, op);
+    operations.add(op);
     if (!op->refusal.empty()) {
         finish(op, error::invalid_command, Reply::error(op->refusal));
         return;
@@ -272,12 +425,100 @@ void AsyncRedisCluster::Impl::start(std::shared_ptr<AsyncOperation> op) {
         return;
     }
     if (!op->facts.slot_picks_shard) op->recorded_slot = op->facts.slot;
-    op->machine.emplace(op->recorded_slot, op->name, limits, command_timeout, core::Clock::now());
-    resume(op, {.kind = EventKind::Start});
+    op->started = drain_time;
+    send_first(op);
+}
+
+void AsyncRedisCluster::Impl::send_first(const std::shared_ptr<AsyncOperation>& op) {
+    // The machine's first action, always: by the slot map, without ASKING.
+    const auto& facts = op->facts;
+    NodeConnection* connection = nullptr;
+    if (facts.slot && !facts.node && !(facts.read_only && read_from_replicas) && table) {
+        auto& cached = connection_by_slot[*facts.slot];
+        if (!cached) {
+            if (const NodeInfo* master = table->master(*facts.slot)) cached = connection_to(*master);
+        }
+        connection = cached;
+    }
+    if (connection == nullptr) {
+        send(op);  // the general way, which also reports an uncovered slot
+        return;
+    }
+    op->connection = connection;
+    connection->submit(op->id, op->packed.view(), false);
+}
+
+Retrying& AsyncRedisCluster::Impl::retrying(AsyncOperation& op) {
+    if (!op.retrying) {
+        op.retrying = std::make_unique<Retrying>(op.recorded_slot, op.name, limits, command_timeout, op.started);
+    }
+    return *op.retrying;
+}
+
+void AsyncRedisCluster::Impl::on_reply(std::uint64_t id, Reply&& reply) {
+    const auto* found = operations.find(id);
+    if (found == nullptr) return;  // cancelled meanwhile
+    auto op = *found;
+    const auto* connection = std::exchange(op->connection, nullptr);
+    if (!reply.is_error() || !judge_reply(*op, reply, connection->node())) {
+        // The command's own answer ends it, whatever attempt it was.
+        const bool own_error = reply.is_error();
+        finish(op, own_error ? make_error_code(error::response) : std::error_code(), std::move(reply));
+        return;
+    }
+    failed(op);
+}
+
+void AsyncRedisCluster::Impl::on_failure(std::uint64_t id, Failure failure, const NodeInfo& node,
+                                         std::string_view description) {
+    const auto* found = operations.find(id);
+    if (found == nullptr) return;
+    auto op = *found;
+    op->connection = nullptr;
+    auto& state = retrying(*op);
+    state.by_reply = false;
+    state.redirect.reset();
+    state.failure = failure;
+    state.node = node;
+    state.has_node = true;
+    state.description = description;
+    failed(op);
+}
+
+void AsyncRedisCluster::Impl::failed(const std::shared_ptr<AsyncOperation>& op) {
+    resume(op, op->retrying->failed_event());
+    flush_outbox();
+}
+
+bool AsyncRedisCluster::Impl::judge_reply(AsyncOperation& op, Reply& reply, const NodeInfo& node) {
+    const auto failure = core::classify_error_reply_text(reply.str());
+    if (!failure) return false;  // the command's own answer
+    auto& state = retrying(op);
+    state.has_node = true;
+    state.node = node;
+    state.failure = *failure;
+    state.description = reply.str();
+    state.redirect.reset();
+    state.by_reply = true;
+    if (*failure == Failure::Moved || *failure == Failure::Ask) {
+        try {
+            const auto redirect = parse_redirect(reply.str());
+            // An empty host means the node that answered.
+            HostPort target{redirect->host.empty() ? node.host : redirect->host, redirect->port};
+            state.redirect = pool->options().host_port_remap.apply(target);
+        } catch (const Error& e) {
+            state.failure = core::classify(e);  // a malformed redirect: nothing to follow
+            state.description = e.what();
+            state.by_reply = false;
+        }
+    }
+    state.reply = std::move(reply);
+    return true;
 }
 
 void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op) {
-    auto& action = op->action;
+    auto& state = *op->retrying;
+    auto& action = state.action;
     switch (action.kind) {
         case ActionKind::Send: send(op); return;
         case ActionKind::UpdateTopology: {
@@ -296,34 +537,35 @@ void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op)
             return;
         }
         case ActionKind::Backoff:
-            if (!op->timer) op->timer.emplace(strand);
-            op->timer->expires_after(action.delay);
-            op->timer->async_wait([self = shared_from_this(), op](std::error_code code) {
+            if (!state.timer) state.timer.emplace(strand);
+            state.timer->expires_after(action.delay);
+            state.timer->async_wait([self = shared_from_this(), op](std::error_code code) {
                 if (code) return;  // cancelled: the command was finished by then
                 self->resume(op, {.kind = EventKind::BackoffOver});
+                self->flush_outbox();
             });
             return;
         case ActionKind::Done: {
-            const bool own_error = op->reply.is_error();
-            finish(op, own_error ? make_error_code(error::response) : std::error_code(), std::move(op->reply));
+            const bool own_error = state.reply.is_error();
+            finish(op, own_error ? make_error_code(error::response) : std::error_code(), std::move(state.reply));
             return;
         }
         case ActionKind::Fail:
             if (!action.message.empty()) {
-                const bool redirects = op->machine->counts().redirects >= limits.max_redirects;
+                const bool redirects = state.machine.counts().redirects >= limits.max_redirects;
                 finish(op, redirects ? error::moved_exhausted : error::budget_exhausted, Reply::error(action.message));
-            } else if (op->by_reply) {
-                finish(op, error_of(op->failure), std::move(op->reply));
+            } else if (state.by_reply) {
+                finish(op, error_of(state.failure), std::move(state.reply));
             } else {
-                finish(op, error_of(op->failure), Reply::error(op->description));
+                finish(op, error_of(state.failure), Reply::error(state.description));
             }
             return;
     }
 }
 
-NodeInfo AsyncRedisCluster::Impl::target_node(const AsyncOperation& op) {
+NodeInfo AsyncRedisCluster::Impl::target_node(const AsyncOperation& op, const CommandAction* action) {
     const auto& facts = op.facts;
-    if (op.action.node) return make_node(op.action.node->host, op.action.node->port, "master");
+    if (action && action->node) return make_node(action->node->host, action->node->port, "master");
     if (facts.node) return make_node(facts.node->host, facts.node->port, "master");
     if (!facts.slot) {
         auto masters = pool->get_nodes_by_server_type("master");
@@ -335,19 +577,25 @@ NodeInfo AsyncRedisCluster::Impl::target_node(const AsyncOperation& op) {
 }
 
 void AsyncRedisCluster::Impl::send(const std::shared_ptr<AsyncOperation>& op) {
-    op->reset_attempt();
+    // A retry reads the map again: the failure may have changed it.
+    if (op->retrying) read_table();
+    const CommandAction* action = op->retrying ? &op->retrying->action : nullptr;
     NodeInfo node;
     try {
-        node = target_node(*op);
+        node = target_node(*op, action);
     } catch (const Error& e) {
-        op->failure = core::classify(e);
-        op->description = e.what();
-        resume(op, op->failed_event());
+        auto& state = retrying(*op);
+        state.has_node = false;
+        state.by_reply = false;
+        state.redirect.reset();
+        state.failure = core::classify(e);
+        state.description = e.what();
+        resume(op, state.failed_event());
         return;
     }
-    op->node = node;
-    op->connection = connection_to(node);
-    op->connection->submit(op->id, op->packed, op->action.asking);
+    auto* connection = connection_to(node);
+    op->connection = connection;
+    connection->submit(op->id, op->packed.view(), action != nullptr && action->asking);
 }
 
 void AsyncRedisCluster::Impl::forget_departed_nodes() {
@@ -355,21 +603,24 @@ void AsyncRedisCluster::Impl::forget_departed_nodes() {
     // changed, or it is the first command there): the map does not grow
     // with every node a long-lived client has seen. A connection with
     // commands in flight is kept until a later check finds it idle.
-    const auto table = pool->nodes.slots();
-    if (!table) return;
+    const auto known_table = pool->nodes.slots();
+    if (!known_table) return;
+    bool forgot = false;
     for (auto it = connections.begin(); it != connections.end();) {
-        const bool known = std::any_of(table->nodes().begin(), table->nodes().end(),
+        const bool known = std::any_of(known_table->nodes().begin(), known_table->nodes().end(),
                                        [&](const NodeInfo& known_node) { return known_node.name == it->first; });
         if (known || !it->second->idle()) {
             ++it;
         } else {
             it->second->close();
             it = connections.erase(it);
+            forgot = true;
         }
     }
+    if (forgot) std::fill(connection_by_slot.begin(), connection_by_slot.end(), nullptr);
 }
 
-std::shared_ptr<NodeConnection> AsyncRedisCluster::Impl::connection_to(const NodeInfo& node) {
+NodeConnection* AsyncRedisCluster::Impl::connection_to(const NodeInfo& node) {
     if (!connections.contains(node.name)) forget_departed_nodes();
     auto& connection = connections[node.name];
     if (!connection) {
@@ -380,31 +631,7 @@ std::shared_ptr<NodeConnection> AsyncRedisCluster::Impl::connection_to(const Nod
         connection = std::make_shared<NodeConnection>(strand, weak_from_this(), node, std::move(options),
                                                       async_options.max_inflight);
     }
-    return connection;
-}
-
-CommandEvent AsyncRedisCluster::Impl::judge_reply(AsyncOperation& op) {
-    const Reply& reply = op.reply;
-    if (!reply.is_error()) return {.kind = EventKind::Replied};
-    const auto failure = core::classify_error_reply_text(reply.str());
-    if (!failure) return {.kind = EventKind::Replied};  // the command's own answer
-    op.has_node = true;
-    op.failure = *failure;
-    op.description = reply.str();
-    if (*failure == Failure::Moved || *failure == Failure::Ask) {
-        try {
-            const auto redirect = parse_redirect(reply.str());
-            // An empty host means the node that answered.
-            HostPort target{redirect->host.empty() ? op.node.host : redirect->host, redirect->port};
-            op.redirect = pool->options().host_port_remap.apply(target);
-        } catch (const Error& e) {
-            op.failure = core::classify(e);  // a malformed redirect: nothing to follow
-            op.description = e.what();
-            return op.failed_event();
-        }
-    }
-    op.by_reply = true;
-    return op.failed_event();
+    return connection.get();
 }
 
 void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOperation>& op) {
@@ -412,7 +639,7 @@ void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOpe
     if (awaiting_refresh.size() > 1) return;  // one is under way: this command goes on when it ends
     // A discovery does blocking I/O: it runs on a thread of its own, and
     // the commands resume on the strand after.
-    const bool started = blocking_work->run([self = shared_from_this()]() mutable {
+    const bool started = blocking_work->run([self = shared_from_this(), work = tracked_work()]() mutable {
         try {
             (void)self->pool->nodes.refresh_if_due();
         } catch (const Error&) {
@@ -423,6 +650,7 @@ void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOpe
             auto waiting = std::move(self->awaiting_refresh);
             self->awaiting_refresh.clear();
             for (const auto& next : waiting) self->resume(next, {.kind = EventKind::TopologyUpdated});
+            self->flush_outbox();
         });
     });
     if (!started) {
@@ -436,11 +664,11 @@ void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOpe
 void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation>& op) {
     // The blocking driver, on a thread of its own: it fans out, splits or
     // waits with the blocking client's rules, and the executor is not held.
-    const bool started = blocking_work->run([self = shared_from_this(), op]() mutable {
+    const bool started = blocking_work->run([self = shared_from_this(), op, work = tracked_work()]() mutable {
         Reply reply;
         std::error_code code;
         try {
-            if (const auto failure = self->client->run_packed(op->packed, reply)) {
+            if (const auto failure = self->client->run_packed(op->packed.view(), reply)) {
                 try {
                     core::raise(*failure, reply);
                 } catch (const ResponseError&) {
@@ -461,7 +689,9 @@ void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation
         }
         auto& strand_of = self->strand;
         ::asio::post(strand_of, [self = std::move(self), op = std::move(op), code, reply = std::move(reply)]() mutable {
-            if (!op->done) self->finish(op, code, std::move(reply));
+            if (op->done) return;
+            self->finish(op, code, std::move(reply));
+            self->flush_outbox();
         });
     });
     if (!started) finish(op, ::asio::error::operation_aborted, Reply());  // the client is ending
@@ -471,26 +701,70 @@ void AsyncRedisCluster::Impl::cancel(const std::shared_ptr<AsyncOperation>& op) 
     if (op->done) return;
     if (op->connection) op->connection->cancel(op->id);
     finish(op, ::asio::error::operation_aborted, Reply());
+    flush_outbox();
 }
 
 void AsyncRedisCluster::Impl::finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply) {
     if (op->done) return;
     op->done = true;
-    if (op->timer) op->timer->cancel();
-    op->connection.reset();
-    operations.erase(op->id);
+    if (op->retrying && op->retrying->timer) op->retrying->timer->cancel();
+    op->connection = nullptr;
+    operations.remove(*op);
     if (auto slot = op->completion->cancellation_slot(); slot.is_connected()) slot.clear();
-    op->completion->complete(code, std::move(reply));
+    if (!op->completion->on_client_executor()) {
+        op->completion->complete(code, std::move(reply));
+        return;
+    }
+    op->code = code;
+    op->outcome = std::move(reply);
+    outbox.push_back(op);
+}
+
+namespace {
+
+// Calls the handlers of `batch` in order. One that throws leaves run() as
+// a handler's exception does; the handlers after it still run, from a
+// handler of their own.
+void run_deliveries(const ::asio::any_io_executor& executor, std::vector<std::shared_ptr<AsyncOperation>>& batch,
+                    std::size_t first) {
+    for (std::size_t i = first; i < batch.size(); ++i) {
+        auto& op = *batch[i];
+        try {
+            op.completion->invoke(op.code, std::move(op.outcome));
+        } catch (...) {
+            if (i + 1 < batch.size()) {
+                ::asio::post(executor, [executor, rest = std::move(batch), next = i + 1]() mutable {
+                    run_deliveries(executor, rest, next);
+                });
+            }
+            throw;
+        }
+    }
+}
+
+}  // namespace
+
+void AsyncRedisCluster::Impl::flush_outbox() {
+    // Every strand handler that may finish commands ends here: the
+    // handlers of what it finished run from one posted handler, on the
+    // client's executor (not the strand, so they do not hold it).
+    if (outbox.empty()) return;
+    const auto size = outbox.size();
+    ::asio::post(executor, [executor = executor, batch = std::move(outbox)]() mutable {
+        run_deliveries(executor, batch, 0);
+    });
+    outbox.clear();
+    outbox.reserve(size);
 }
 
 void AsyncRedisCluster::Impl::shutdown() {
     closed = true;
     for (auto& [name, connection] : connections) connection->close();
     connections.clear();
+    std::fill(connection_by_slot.begin(), connection_by_slot.end(), nullptr);
     awaiting_refresh.clear();  // finished below, with every command left
-    auto left = std::move(operations);
-    operations.clear();
-    for (auto& [id, op] : left) finish(op, ::asio::error::operation_aborted, Reply());
+    for (const auto& op : operations.take_all()) finish(op, ::asio::error::operation_aborted, Reply());
+    flush_outbox();
 }
 
 // --- the public face ----------------------------------------------------------------
@@ -532,8 +806,13 @@ std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::prepare(std::span<co
     auto op = std::make_shared<AsyncOperation>();
     try {
         if (args.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
-        encode_array_header(op->packed, args.size());
-        for (const auto arg : args) encode_bulk(op->packed, arg);
+        // Encoded in a buffer of the thread's, then copied into the
+        // operation: short commands need no allocation of their own.
+        thread_local std::string encoding;
+        encoding.clear();
+        encode_array_header(encoding, args.size());
+        for (const auto arg : args) encode_bulk(encoding, arg);
+        op->packed.assign(encoding);
         op->name.assign(args.front());
         try {
             op->facts = impl_->client->catalog().analyse(args);
@@ -548,26 +827,40 @@ std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::prepare(std::span<co
     return op;
 }
 
-void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_type& executor,
-                              std::shared_ptr<detail::PreparedCommand> command,
-                              std::unique_ptr<detail::Completion> completion) {
-    auto op = std::move(command);
-    if (op->completion) {
-        // The same deferred operation launched again: a fresh copy, since
-        // the first may still be running.
-        auto again = std::make_shared<AsyncOperation>();
-        again->packed = op->packed;
-        again->name = op->name;
-        again->facts = op->facts;
-        again->refusal = op->refusal;
-        again->split = op->split;
-        op = std::move(again);
+std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::claim(std::shared_ptr<detail::PreparedCommand> prepared) {
+    if (!prepared->launched) {
+        prepared->launched = true;
+        return prepared;
     }
+    // The same deferred operation launched again: a fresh copy, since the
+    // first may still be running.
+    auto again = std::make_shared<AsyncOperation>();
+    again->packed.assign(prepared->packed.view());
+    again->name = prepared->name;
+    again->facts = prepared->facts;
+    again->refusal = prepared->refusal;
+    again->split = prepared->split;
+    again->launched = true;
+    return again;
+}
+
+void* AsyncRedisCluster::completion_space(detail::PreparedCommand& op, std::size_t size, std::size_t alignment) noexcept {
+    if (size > op.completion_space.size() || alignment > alignof(std::max_align_t)) return nullptr;
+    return op.completion_space.data();
+}
+
+void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_type& executor,
+                              std::shared_ptr<detail::PreparedCommand> command, detail::CompletionPtr completion) {
+    auto op = std::move(command);
     op->completion = std::move(completion);
     auto impl = weak.lock();
     if (!impl) {
         // The client is gone: nothing will ever run this.
-        ::asio::post(executor, [op] { op->completion->complete(::asio::error::operation_aborted, Reply()); });
+        if (op->completion->on_client_executor()) {
+            ::asio::post(executor, [op] { op->completion->invoke(::asio::error::operation_aborted, Reply()); });
+        } else {
+            op->completion->complete(::asio::error::operation_aborted, Reply());
+        }
         return;
     }
     // The command's cancellation slot, if it has one, cancels it on the
@@ -583,10 +876,7 @@ void AsyncRedisCluster::start(const std::weak_ptr<Impl>& weak, const executor_ty
             });
         });
     }
-    // Posted, never run inline: commands issued in this turn gather on
-    // their connections and leave together, and a handler is never called
-    // from inside the function that started it.
-    ::asio::post(impl->strand, [impl, op] { impl->start(op); });
+    impl->enqueue(std::move(op));
 }
 
 }  // namespace rediscluster::asio

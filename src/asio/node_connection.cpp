@@ -206,8 +206,8 @@ void NodeConnection::read() {
             self->core_.consume(std::string_view(self->read_buffer_.data(), size), consumed);
             // Taken out first: handing a reply over may submit commands to
             // this very connection.
-            auto replies = std::move(consumed.replies);
-            consumed.replies.clear();
+            auto& replies = self->replies_;
+            std::swap(replies, consumed.replies);
             std::string setup_refused;
             for (auto& completion : replies) {
                 if (self->handshake_ids_.erase(completion.id) > 0) {
@@ -223,6 +223,8 @@ void NodeConnection::read() {
                     owner->on_reply(completion.id, std::move(completion.reply));
                 }
             }
+            replies.clear();
+            owner->replies_handed_over();
             if (generation != self->generation_) return;  // a reply's command closed it meanwhile
             if (!consumed.error.empty()) {
                 self->abandoned_ = std::move(consumed.abandoned);

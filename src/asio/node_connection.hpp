@@ -50,6 +50,8 @@ public:
         /// `description` is valid during the call only.
         virtual void on_failure(std::uint64_t id, rediscluster::detail::Failure failure, const NodeInfo& node,
                                 std::string_view description) = 0;
+        /// The replies of one read have all been handed over.
+        virtual void replies_handed_over() = 0;
     };
 
     using Strand = ::asio::strand<::asio::any_io_executor>;
@@ -101,6 +103,9 @@ private:
     ::asio::steady_timer deadline_;
     rediscluster::detail::MultiplexerCore core_;
     rediscluster::detail::MultiplexerCore::Consumed consumed_;
+    // The replies of the read being handed over (taken out of consumed_,
+    // keeping both vectors' storage from read to read).
+    std::vector<rediscluster::detail::MultiplexerCore::Completion> replies_;
     std::vector<rediscluster::detail::MultiplexerCore::Abandoned> abandoned_;
     std::unordered_set<std::uint64_t> handshake_ids_;
     struct Waiting {

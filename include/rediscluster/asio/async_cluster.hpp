@@ -48,6 +48,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <new>
+#include <optional>
 #include <ranges>
 #include <span>
 #include <string>
@@ -68,6 +70,7 @@
 
 #include "rediscluster/asio/error.hpp"
 #include "rediscluster/client.hpp"
+#include "rediscluster/commands/base.hpp"
 #include "rediscluster/resp.hpp"
 
 namespace rediscluster::asio {
@@ -90,57 +93,124 @@ class Completion {
 public:
     virtual ~Completion() = default;
     /// Hands (code, reply) to the handler on its associated executor, as
-    /// if by asio::post. Called once.
+    /// if by asio::post: only when !on_client_executor(). Called once, or
+    /// invoke() is.
     virtual void complete(std::error_code code, Reply reply) = 0;
+    /// Calls the handler at once, on the calling thread, which must be
+    /// running a handler of the client's executor: only when
+    /// on_client_executor(). The client calls the handlers of one turn's
+    /// replies from one posted handler this way, instead of posting each.
+    virtual void invoke(std::error_code code, Reply reply) = 0;
+    /// The handler's associated executor is the client's own (the default
+    /// for a plain callback, and a coroutine's on the client's context).
+    [[nodiscard]] bool on_client_executor() const noexcept { return on_client_executor_; }
     /// The handler's cancellation slot (not connected when it has none).
     [[nodiscard]] virtual ::asio::cancellation_slot cancellation_slot() const noexcept = 0;
+
+protected:
+    bool on_client_executor_ = false;
+};
+
+/// Owns a Completion, made either inside its operation's own storage
+/// (the common case: no allocation of its own) or on the heap.
+class CompletionPtr {
+public:
+    CompletionPtr() = default;
+    CompletionPtr(Completion* completion, bool in_place) noexcept : completion_(completion), in_place_(in_place) {}
+    CompletionPtr(CompletionPtr&& other) noexcept
+        : completion_(std::exchange(other.completion_, nullptr)), in_place_(other.in_place_) {}
+    CompletionPtr& operator=(CompletionPtr&& other) noexcept {
+        if (this != &other) {
+            reset();
+            completion_ = std::exchange(other.completion_, nullptr);
+            in_place_ = other.in_place_;
+        }
+        return *this;
+    }
+    ~CompletionPtr() { reset(); }
+
+    void reset() noexcept {
+        if (completion_ == nullptr) return;
+        if (in_place_) {
+            completion_->~Completion();
+        } else {
+            delete completion_;
+        }
+        completion_ = nullptr;
+    }
+    Completion* operator->() const noexcept { return completion_; }
+    explicit operator bool() const noexcept { return completion_ != nullptr; }
+
+private:
+    Completion* completion_ = nullptr;
+    bool in_place_ = false;
 };
 
 // A command encoded and analysed for routing where async_execute() was
 // called (so that it is read once, from its arguments), until it starts.
 struct PreparedCommand;
 
+/// How a reply reaches a handler as is.
+struct ReplyAsIs {
+    using type = Reply;
+    static Reply read(Reply&& reply) { return std::move(reply); }
+};
+
 /// The completion of one operation: its handler, called on the handler's
-/// executor with the Reply (T = Reply) or with the Reply read as a T
-/// (async_command<T>): a reply that does not fit T gives error::reply_type
-/// and a default T, as does any failure.
-template <class T, class Handler>
+/// executor with the Reply read by Reader (a reply_readers:: type, or
+/// ReplyAsIs): a reply Reader refuses gives error::reply_type and a
+/// default value, as does any failure.
+template <class Reader, class Handler>
 class CompletionOf final : public Completion {
+    using HandlerExecutor = ::asio::associated_executor_t<Handler, ::asio::any_io_executor>;
+    using TrackedExecutor = std::decay_t<decltype(::asio::prefer(std::declval<HandlerExecutor>(),
+                                                                 ::asio::execution::outstanding_work.tracked))>;
+
 public:
-    CompletionOf(Handler handler, const ::asio::any_io_executor& io_executor)
-        : handler_(std::move(handler)),
-          // Counted as outstanding work, so the handler's context does not
-          // run out of work while the command is in flight.
-          work_(::asio::prefer(::asio::get_associated_executor(handler_, io_executor),
-                               ::asio::execution::outstanding_work.tracked)) {}
+    CompletionOf(Handler handler, const ::asio::any_io_executor& io_executor) : handler_(std::move(handler)) {
+        auto executor = ::asio::get_associated_executor(handler_, io_executor);
+        if constexpr (std::is_same_v<HandlerExecutor, ::asio::any_io_executor>) {
+            on_client_executor_ = executor == io_executor;
+        }
+        // Another executor is counted as having outstanding work, so its
+        // context does not run out of work while the command is in flight
+        // (the client's own pending I/O keeps its context running).
+        if (!on_client_executor_) {
+            work_.emplace(::asio::prefer(std::move(executor), ::asio::execution::outstanding_work.tracked));
+        }
+    }
 
     void complete(std::error_code code, Reply reply) override {
-        auto work = std::move(work_);
-        ::asio::post(work, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
-            if constexpr (std::is_same_v<T, Reply>) {
-                std::move(handler)(code, std::move(reply));
-            } else {
-                T value{};
-                if (!code) {
-                    try {
-                        value = std::move(reply).template as<T>();
-                    } catch (const Error&) {
-                        code = make_error_code(error::reply_type);
-                    }
-                }
-                std::move(handler)(code, std::move(value));
-            }
+        auto executor = std::move(*work_);
+        work_.reset();
+        ::asio::post(executor, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
+            call(handler, code, std::move(reply));
         });
     }
+    void invoke(std::error_code code, Reply reply) override { call(handler_, code, std::move(reply)); }
     [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
         return ::asio::get_associated_cancellation_slot(handler_);
     }
 
 private:
+    static void call(Handler& handler, std::error_code code, Reply&& reply) {
+        if constexpr (std::is_same_v<Reader, ReplyAsIs>) {
+            std::move(handler)(code, std::move(reply));
+        } else {
+            typename Reader::type value{};
+            if (!code) {
+                try {
+                    value = Reader::read(std::move(reply));
+                } catch (const Error&) {
+                    code = make_error_code(error::reply_type);
+                }
+            }
+            std::move(handler)(code, std::move(value));
+        }
+    }
+
     Handler handler_;
-    std::decay_t<decltype(::asio::prefer(std::declval<::asio::associated_executor_t<Handler, ::asio::any_io_executor>>(),
-                                         ::asio::execution::outstanding_work.tracked))>
-        work_;
+    std::optional<TrackedExecutor> work_;
 };
 
 }  // namespace detail
@@ -196,7 +266,7 @@ public:
         static_assert(sizeof...(ArgsAndToken) >= 2, "async_execute(name, args..., token): a command and a token");
         auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
         auto command = prepare_arguments(all, std::make_index_sequence<argument_count>{});
-        return initiate(std::move(command), std::get<argument_count>(std::move(all)));
+        return initiate<detail::ReplyAsIs>(std::move(command), std::get<argument_count>(std::move(all)));
     }
 
     /// async_execute() read as a T (see reply_cast.hpp for the types):
@@ -215,7 +285,7 @@ public:
         static_assert(sizeof...(ArgsAndToken) >= 2, "async_command<T>(name, args..., token): a command and a token");
         auto all = std::forward_as_tuple(std::forward<ArgsAndToken>(args_and_token)...);
         auto command = prepare_arguments(all, std::make_index_sequence<argument_count>{});
-        return initiate_as<T>(std::move(command), std::get<argument_count>(std::move(all)));
+        return initiate<reply_readers::As<T>>(std::move(command), std::get<argument_count>(std::move(all)));
     }
 
     /// async_execute() with the arguments in a range. An empty range fails
@@ -227,7 +297,7 @@ public:
                            ? prepare({})
                            : with_range_views([this](std::span<const std::string_view> views) { return prepare(views); },
                                               args);
-        return initiate(std::move(command), std::forward<CompletionToken>(token));
+        return initiate<detail::ReplyAsIs>(std::move(command), std::forward<CompletionToken>(token));
     }
 
     /// Cancels every operation in flight (operation_aborted) and closes the
@@ -253,33 +323,32 @@ private:
                                    std::get<I>(all)...);
     }
 
-    template <class T, class CompletionToken>
-    auto initiate_as(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
-        return ::asio::async_initiate<CompletionToken, void(std::error_code, T)>(
-            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
-                                                                      std::shared_ptr<detail::PreparedCommand> prepared) {
-                using Handler = decltype(handler);
-                start(impl, executor, std::move(prepared),
-                      std::make_unique<detail::CompletionOf<T, Handler>>(std::move(handler), executor));
-            },
-            token, std::move(command));
-    }
-
-    template <class CompletionToken>
+    template <class Reader, class CompletionToken>
     auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
         // The client is held weakly: an operation launched after the client
         // is gone (a deferred one) completes with operation_aborted.
-        return ::asio::async_initiate<CompletionToken, void(std::error_code, Reply)>(
+        return ::asio::async_initiate<CompletionToken, void(std::error_code, typename Reader::type)>(
             [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
                                                                       std::shared_ptr<detail::PreparedCommand> prepared) {
-                using Handler = decltype(handler);
-                start(impl, executor, std::move(prepared),
-                      std::make_unique<detail::CompletionOf<Reply, Handler>>(std::move(handler), executor));
+                using Completion = detail::CompletionOf<Reader, decltype(handler)>;
+                auto op = claim(std::move(prepared));
+                void* place = completion_space(*op, sizeof(Completion), alignof(Completion));
+                detail::CompletionPtr completion(
+                    place != nullptr ? new (place) Completion(std::move(handler), executor)
+                                     : new Completion(std::move(handler), executor),
+                    place != nullptr);
+                start(impl, executor, std::move(op), std::move(completion));
             },
             token, std::move(command));
     }
+    // The operation to run: `prepared` itself, or a copy when it was
+    // launched before (a deferred operation launched again).
+    static std::shared_ptr<detail::PreparedCommand> claim(std::shared_ptr<detail::PreparedCommand> prepared);
+    // Room for a completion of `size` inside the operation; nullptr when
+    // it does not fit.
+    static void* completion_space(detail::PreparedCommand& op, std::size_t size, std::size_t alignment) noexcept;
     static void start(const std::weak_ptr<Impl>& impl, const executor_type& executor,
-                      std::shared_ptr<detail::PreparedCommand> command, std::unique_ptr<detail::Completion> completion);
+                      std::shared_ptr<detail::PreparedCommand> command, detail::CompletionPtr completion);
 
     executor_type executor_;
     std::shared_ptr<Impl> impl_;
