@@ -1,0 +1,314 @@
+#pragma once
+
+// The asynchronous client's insides, shared by its files: one operation
+// (a command, a pipeline's part, a transaction's block) from its start to
+// its completion, the table that finds operations by id, and the client's
+// state on its strand.
+
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include <array>
+#include <condition_variable>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "node_connection.hpp"
+#include "detail/client_core.hpp"
+#include "detail/command_fsm.hpp"
+#include "rediscluster/asio/async_cluster.hpp"
+
+namespace rediscluster::asio {
+
+namespace core = rediscluster::detail;
+
+// Threads that do blocking work for the client: a discovery before a
+// retry, a command the blocking driver carries. Each posts its result to
+// the client's executor, which must still exist when it does, so the
+// client's destructor waits for them (close_and_wait) before its executor
+// may go.
+class BlockingWork : public std::enable_shared_from_this<BlockingWork> {
+public:
+    /// Runs `work` on a thread of its own; false, and nothing run, once
+    /// closed. `work` must release what it holds before it returns.
+    bool run(std::function<void()> work) {
+        {
+            std::lock_guard lock(mutex_);
+            if (closed_) return false;
+            ++running_;
+        }
+        std::thread([self = shared_from_this(), work = std::move(work)]() mutable {
+            work();
+            work = nullptr;  // what it captured goes before the count says it is over
+            {
+                std::lock_guard lock(self->mutex_);
+                --self->running_;
+            }
+            self->idle_.notify_all();
+        }).detach();
+        return true;
+    }
+    void close_and_wait() {
+        std::unique_lock lock(mutex_);
+        closed_ = true;
+        idle_.wait(lock, [this] { return running_ == 0; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    std::size_t running_ = 0;
+    bool closed_ = false;
+};
+
+
+// --- one command -----------------------------------------------------------------
+
+// What a command needs only once an attempt has failed: the state machine
+// that decides the retries, and what the failure was. A command that
+// succeeds at its first attempt never makes one. The machine is then
+// started at the command's start and told of that first attempt, so it
+// decides exactly as if it had run from the start (its first action is
+// always "send by the slot map", and a reply that is the command's own
+// answer always ends it).
+struct Retrying {
+    Retrying(std::optional<std::uint16_t> slot, std::string_view name, const core::RetryLimits& limits,
+             std::optional<std::chrono::milliseconds> budget, core::Clock::time_point started)
+        : machine(slot, name, limits, budget, started) {
+        action = machine.resume({.kind = core::CommandEvent::Kind::Start});  // the first attempt, already made
+    }
+
+    core::CommandMachine machine;
+    core::CommandAction action;
+
+    // What the last failed attempt was, for the event and the final error.
+    NodeInfo node;
+    bool has_node = false;
+    bool by_reply = false;
+    core::Failure failure = core::Failure::Fatal;
+    std::string description;
+    std::optional<HostPort> redirect;
+    Reply reply;  // the error reply, when by_reply
+    std::optional<::asio::steady_timer> timer;
+
+    core::CommandEvent failed_event() const {
+        return {.kind = core::CommandEvent::Kind::Failed,
+                .now = core::Clock::now(),
+                .failure = failure,
+                .description = description,
+                .node = has_node ? &node : nullptr,
+                .redirect = redirect};
+    }
+};
+
+// A command's encoding: inside the operation when it is short (most
+// are), on the heap otherwise.
+class PackedCommand {
+public:
+    void assign(std::string_view text) {
+        size_ = text.size();
+        if (size_ <= kInline) {
+            std::memcpy(inline_.data(), text.data(), size_);
+        } else {
+            heap_.assign(text);
+        }
+    }
+    [[nodiscard]] std::string_view view() const noexcept {
+        return size_ <= kInline ? std::string_view(inline_.data(), size_) : std::string_view(heap_);
+    }
+
+private:
+    static constexpr std::size_t kInline = 80;
+    std::array<char, kInline> inline_{};
+    std::size_t size_ = 0;
+    std::string heap_;
+};
+
+// One command, from async_execute() to its completion.
+struct detail::PreparedCommand {
+    std::uint64_t id = 0;
+    PackedCommand packed;
+    std::string name;
+    core::CommandFacts facts;
+    // Refused before anything was sent (bad arguments): why. Empty otherwise.
+    std::string refusal;
+    // A multi-key command whose keys span slots: run as one part per slot.
+    bool split = false;
+    // Handed to the client once: a deferred operation launched again is
+    // run from a copy.
+    bool launched = false;
+    bool done = false;
+    // The slot a MOVED is recorded against: the keys' slot; none for a
+    // slot that only picks a shard (see the blocking driver's recorded_slot()).
+    std::optional<std::uint16_t> recorded_slot;
+    core::Clock::time_point started;
+    // The handler's completion, made in completion_space when it fits (it
+    // is destroyed first: declared after it).
+    static constexpr std::size_t kCompletionSpace = 192;
+    alignas(std::max_align_t) std::array<std::byte, kCompletionSpace> completion_space;
+    detail::CompletionPtr completion;
+    // Where it waits now: a connection's queue or backlog (or nowhere).
+    // Not owning: a connection with a command in it is not idle, and only
+    // idle connections are let go (or all of them, once every command is
+    // finished).
+    NodeConnection* connection = nullptr;
+    std::unique_ptr<Retrying> retrying;
+    // Its outcome, from finish() until its handler is called.
+    std::error_code code;
+    Reply outcome;
+};
+
+using AsyncOperation = detail::PreparedCommand;
+
+// The operations on the strand, found by id without hashing: an id's low
+// 32 bits are its place in the table, its high bits a sequence number, so
+// an id whose command has finished (a late reply, a cancellation) finds
+// nothing even when the place is taken again.
+class OperationTable {
+public:
+    /// Gives `op` an id and a place.
+    void add(const std::shared_ptr<AsyncOperation>& op) {
+        std::uint32_t place = 0;
+        if (!free_.empty()) {
+            place = free_.back();
+            free_.pop_back();
+        } else {
+            place = static_cast<std::uint32_t>(places_.size());
+            places_.emplace_back();
+        }
+        op->id = (next_sequence() << 32) | place;
+        places_[place] = op;
+    }
+    /// The operation with `id`, or nullptr.
+    [[nodiscard]] const std::shared_ptr<AsyncOperation>* find(std::uint64_t id) const {
+        const auto place = static_cast<std::uint32_t>(id);
+        if (place >= places_.size() || !places_[place] || places_[place]->id != id) return nullptr;
+        return &places_[place];
+    }
+    void remove(const AsyncOperation& op) {
+        const auto place = static_cast<std::uint32_t>(op.id);
+        if (place < places_.size() && places_[place] && places_[place]->id == op.id) {
+            places_[place].reset();
+            free_.push_back(place);
+        }
+    }
+    /// An id that is never any operation's (the connections' handshakes).
+    std::uint64_t id_of_no_operation() { return (next_sequence() << 32) | kNoPlace; }
+    /// Every operation left, the table emptied.
+    std::vector<std::shared_ptr<AsyncOperation>> take_all() {
+        std::vector<std::shared_ptr<AsyncOperation>> all;
+        for (auto& op : places_) {
+            if (op) all.push_back(std::move(op));
+        }
+        places_.clear();
+        free_.clear();
+        return all;
+    }
+
+private:
+    static constexpr std::uint32_t kNoPlace = 0xFFFFFFFF;
+    std::uint64_t next_sequence() { return sequence_++ & 0xFFFFFFFF; }
+
+    std::vector<std::shared_ptr<AsyncOperation>> places_;
+    std::vector<std::uint32_t> free_;
+    std::uint64_t sequence_ = 1;
+};
+
+// --- the client --------------------------------------------------------------------
+
+struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnection::Owner {
+    Impl(const executor_type& client_executor, RedisClusterOptions& options, AsyncOptions async)
+        : executor(client_executor),
+          strand(::asio::make_strand(client_executor)),
+          pool(core::make_client_pool(options)),
+          client(std::make_unique<core::ClientCore>(pool, options)),
+          read_from_replicas(options.read_from_replicas),
+          async_options(async) {
+        limits.cluster_down_retry_attempts = options.cluster_down_retry_attempts;
+        limits.retry_on_timeout = pool->options().connection_kwargs.retry_on_timeout;
+        command_timeout =
+            options.command_timeout ? options.command_timeout : pool->options().connection_kwargs.socket_timeout;
+    }
+
+    executor_type executor;
+    ::asio::strand<executor_type> strand;
+    std::shared_ptr<ClusterConnectionPool> pool;
+    // The blocking client's core: its catalog routes commands, its
+    // background refresher re-discovers the topology, and its driver runs
+    // the commands the async driver does not carry yet.
+    std::unique_ptr<core::ClientCore> client;
+    std::shared_ptr<BlockingWork> blocking_work = std::make_shared<BlockingWork>();
+    core::RetryLimits limits;
+    std::optional<std::chrono::milliseconds> command_timeout;
+    bool read_from_replicas = false;
+    AsyncOptions async_options;
+
+    // Commands started from any thread, taken onto the strand by one
+    // handler for all that came meanwhile (not one post each).
+    std::mutex inbox_mutex;
+    std::vector<std::shared_ptr<AsyncOperation>> inbox;  // guarded by inbox_mutex
+    bool inbox_drain_posted = false;                     // guarded by inbox_mutex
+
+    // Strand only, from here on.
+    bool closed = false;
+    OperationTable operations;
+    std::vector<std::shared_ptr<AsyncOperation>> starting;  // the inbox being drained
+    core::Clock::time_point drain_time;
+    std::unordered_map<std::string, std::shared_ptr<NodeConnection>> connections;  // by "host:port"
+    // The slot map as last read, and each slot's master's connection under
+    // it (nullptr: not looked up yet). Read again at every drain of the
+    // inbox and before every retry, so a new map is followed within a turn.
+    std::shared_ptr<const SlotTable> table;
+    std::vector<NodeConnection*> connection_by_slot = std::vector<NodeConnection*>(kSlotCount, nullptr);
+    // Commands waiting for the discovery under way (a node that fails
+    // fails many commands at once: they share one discovery, one thread).
+    std::vector<std::shared_ptr<AsyncOperation>> awaiting_refresh;
+    // Commands finished whose handlers are on the client's executor,
+    // called from one handler posted for all of them.
+    std::vector<std::shared_ptr<AsyncOperation>> outbox;
+
+    // --- NodeConnection::Owner ---
+    std::uint64_t new_id() override { return operations.id_of_no_operation(); }
+    void on_reply(std::uint64_t id, Reply&& reply) override;
+    void on_failure(std::uint64_t id, core::Failure failure, const NodeInfo& node, std::string_view description) override;
+    void replies_handed_over() override { flush_outbox(); }
+
+    void enqueue(std::shared_ptr<AsyncOperation> op);
+    void drain_inbox();
+    void start(const std::shared_ptr<AsyncOperation>& op);
+    void send_first(const std::shared_ptr<AsyncOperation>& op);
+    void failed(const std::shared_ptr<AsyncOperation>& op);
+    void resume(const std::shared_ptr<AsyncOperation>& op, const core::CommandEvent& event) {
+        if (op->done) return;
+        op->retrying->action = op->retrying->machine.resume(event);
+        perform(op);
+    }
+    void perform(const std::shared_ptr<AsyncOperation>& op);
+    void send(const std::shared_ptr<AsyncOperation>& op);
+    Retrying& retrying(AsyncOperation& op);
+    bool judge_reply(AsyncOperation& op, Reply& reply, const NodeInfo& node);
+    void run_elsewhere(const std::shared_ptr<AsyncOperation>& op);
+    void refresh_then_resume(const std::shared_ptr<AsyncOperation>& op);
+    void cancel(const std::shared_ptr<AsyncOperation>& op);
+    void finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply);
+    void flush_outbox();
+    void shutdown();
+    void read_table();
+    [[nodiscard]] NodeInfo target_node(const AsyncOperation& op, const core::CommandAction* action);
+    NodeConnection* connection_to(const NodeInfo& node);
+    void forget_departed_nodes();
+    // Keeps the client's context from running out of work while a thread
+    // of its own does something the strand waits for.
+    [[nodiscard]] auto tracked_work() const {
+        return ::asio::prefer(executor, ::asio::execution::outstanding_work.tracked);
+    }
+};
+
+}  // namespace rediscluster::asio
