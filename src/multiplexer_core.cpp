@@ -4,12 +4,16 @@
 
 namespace rediscluster::detail {
 
-void MultiplexerCore::add(std::string_view packed, std::size_t replies, std::uint64_t id) {
+void MultiplexerCore::add(std::string_view packed, std::size_t replies, std::uint64_t id, std::size_t collect) {
     if (replies == 0) {
         throw DataError("MultiplexerCore::add: a command must cause at least one reply");
     }
+    if (collect > replies) {
+        throw DataError("MultiplexerCore::add: " + std::to_string(collect) + " replies to collect out of " +
+                        std::to_string(replies));
+    }
     queued_text_.append(packed);
-    waiters_.push_back({.id = id, .replies_left = replies, .bytes = packed.size()});
+    waiters_.push_back({.id = id, .replies_left = replies, .collect = collect, .bytes = packed.size()});
 }
 
 std::string_view MultiplexerCore::prepare_write() {
@@ -46,7 +50,16 @@ void MultiplexerCore::consume(std::string_view bytes, Consumed& out) {
                 throw ProtocolError("a reply arrived for no command: " + reply_.to_debug_string());
             }
             Waiter& oldest = waiters_.front();
-            if (--oldest.replies_left > 0) continue;  // ASKING's reply, before the command's own
+            --oldest.replies_left;
+            if (oldest.replies_left < oldest.collect) {
+                collected_.push_back(std::move(reply_));
+                reply_ = Reply();
+            }
+            if (oldest.replies_left > 0) continue;  // ASKING's reply, or one of a block's
+            if (oldest.collect > 0) {
+                reply_ = Reply::array(std::move(collected_));
+                collected_.clear();
+            }
             if (!oldest.cancelled) out.replies.push_back({.id = oldest.id, .reply = std::move(reply_)});
             reply_ = Reply();
             waiters_.pop_front();
@@ -83,7 +96,8 @@ bool MultiplexerCore::cancel(std::uint64_t id) {
 }
 
 void MultiplexerCore::abandon_all(std::vector<Abandoned>& out) {
-    const bool begun = parser_.in_progress() || parser_.buffered() > 0;
+    // A block whose first replies came has begun too: its EXEC may have run.
+    const bool begun = parser_.in_progress() || parser_.buffered() > 0 || !collected_.empty();
     for (std::size_t i = 0; i < waiters_.size(); ++i) {
         const Waiter& waiter = waiters_[i];
         if (waiter.cancelled) continue;
@@ -97,6 +111,7 @@ void MultiplexerCore::abandon_all(std::vector<Abandoned>& out) {
     writing_.clear();
     parser_.reset();
     reply_ = Reply();
+    collected_.clear();
 }
 
 }  // namespace rediscluster::detail

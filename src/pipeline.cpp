@@ -1,5 +1,6 @@
 #include "rediscluster/pipeline.hpp"
 
+#include "detail/batch_rules.hpp"
 #include "detail/pipeline_state.hpp"
 #include "rediscluster/error_reply.hpp"
 
@@ -12,18 +13,7 @@ Pipeline::~Pipeline() = default;
 
 Pipeline& Pipeline::add(std::span<const std::string_view> args) {
     const auto facts = state_->core->catalog().analyse(args);
-    if (facts.blocking) {
-        throw RedisClusterException("Command: " + std::string(args[0]) +
-                                    " cannot be pipelined: it blocks its connection; run it on the client");
-    }
-    if (facts.target == detail::CommandRoute::Target::AllMasters) {
-        throw RedisClusterException("Command: " + std::string(args[0]) +
-                                    " cannot be pipelined: it runs on every master; run it on the client");
-    }
-    if (facts.target == detail::CommandRoute::Target::AllNodes) {
-        throw RedisClusterException("Command: " + std::string(args[0]) +
-                                    " cannot be pipelined: it runs on every node; run it on the client");
-    }
+    detail::check_pipelined(facts, args[0]);
     state_->request.add(args, facts);
     return *this;
 }

@@ -105,6 +105,16 @@ void AsyncRedisCluster::Impl::enqueue(std::shared_ptr<AsyncOperation> op) {
     ::asio::post(strand, [self = shared_from_this()] { self->drain_inbox(); });
 }
 
+void AsyncRedisCluster::Impl::enqueue_all(std::vector<std::shared_ptr<AsyncOperation>>& ops) {
+    {
+        std::lock_guard lock(inbox_mutex);
+        for (auto& op : ops) inbox.push_back(std::move(op));
+        if (inbox_drain_posted) return;
+        inbox_drain_posted = true;
+    }
+    ::asio::post(strand, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
 void AsyncRedisCluster::Impl::drain_inbox() {
     {
         std::lock_guard lock(inbox_mutex);
@@ -163,7 +173,7 @@ void AsyncRedisCluster::Impl::send_first(const std::shared_ptr<AsyncOperation>& 
         return;
     }
     op->connection = connection;
-    connection->submit(op->id, op->packed.view(), false);
+    connection->submit(op->id, op->packed.view(), false, op->block);
 }
 
 Retrying& AsyncRedisCluster::Impl::retrying(AsyncOperation& op) {
@@ -178,6 +188,15 @@ void AsyncRedisCluster::Impl::on_reply(std::uint64_t id, Reply&& reply) {
     if (found == nullptr) return;  // cancelled meanwhile
     auto op = *found;
     const auto* connection = std::exchange(op->connection, nullptr);
+    if (op->block > 0) {
+        std::error_code code;
+        if (judge_block(*op, reply, connection->node(), code)) {
+            failed(op);
+        } else {
+            finish(op, code, std::move(reply));
+        }
+        return;
+    }
     if (!reply.is_error() || !judge_reply(*op, reply, connection->node())) {
         // The command's own answer ends it, whatever attempt it was.
         const bool own_error = reply.is_error();
@@ -232,6 +251,52 @@ bool AsyncRedisCluster::Impl::judge_reply(AsyncOperation& op, Reply& reply, cons
     }
     state.reply = std::move(reply);
     return true;
+}
+
+bool AsyncRedisCluster::Impl::judge_block(AsyncOperation& op, Reply& reply, const NodeInfo& node,
+                                         std::error_code& code) {
+    // The replies of MULTI, of each queued command, and of EXEC: judged as
+    // the blocking driver's exec() judges them.
+    if (reply.type() != ReplyType::Array || reply.elements().size() != op.block) {
+        code = error::interrupted;
+        reply = Reply::error("a transaction's replies from " + node.name + " do not match its commands");
+        return false;
+    }
+    auto replies = std::move(reply).take_elements();
+    if (replies.front().is_error()) {
+        if (judge_reply(op, replies.front(), node)) return true;
+        code = error::response;
+        reply = std::move(replies.front());
+        return false;
+    }
+    const auto queued = std::span(replies).subspan(1, replies.size() - 2);
+    for (auto& answer : queued) {
+        // Redirected or told to wait while being queued: EXEC aborted,
+        // nothing ran, and the whole block goes again.
+        if (answer.is_error() && core::classify_error_reply_text(answer.str())) {
+            (void)judge_reply(op, answer, node);
+            return true;
+        }
+    }
+    auto& exec = replies.back();
+    if (exec.is_error()) {
+        if (judge_reply(op, exec, node)) return true;
+        // EXECABORT: refused while queued, nothing ran.
+        code = error::response;
+        reply = Reply::array(std::vector<Reply>(std::make_move_iterator(queued.begin()),
+                                                std::make_move_iterator(queued.end())));
+        return false;
+    }
+    if (exec.type() != ReplyType::Array) {
+        code = error::response;
+        reply = Reply::error("EXEC answered " + exec.to_debug_string() + ": the transaction did not run");
+        return false;
+    }
+    const auto& results = exec.elements();
+    const bool any_error = std::any_of(results.begin(), results.end(), [](const Reply& r) { return r.is_error(); });
+    code = any_error ? make_error_code(error::response) : std::error_code();
+    reply = std::move(exec);
+    return false;
 }
 
 void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op) {
@@ -313,7 +378,7 @@ void AsyncRedisCluster::Impl::send(const std::shared_ptr<AsyncOperation>& op) {
     }
     auto* connection = connection_to(node);
     op->connection = connection;
-    connection->submit(op->id, op->packed.view(), action != nullptr && action->asking);
+    connection->submit(op->id, op->packed.view(), action != nullptr && action->asking, op->block);
 }
 
 void AsyncRedisCluster::Impl::forget_departed_nodes() {
@@ -520,7 +585,7 @@ void AsyncRedisCluster::cancel() {
 
 std::shared_ptr<ClusterConnectionPool> AsyncRedisCluster::connection_pool() const { return impl_->pool; }
 
-std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::prepare(std::span<const std::string_view> args) const {
+std::shared_ptr<AsyncOperation> AsyncRedisCluster::Impl::prepare(std::span<const std::string_view> args, Use use) {
     auto op = std::make_shared<AsyncOperation>();
     try {
         if (args.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
@@ -533,16 +598,21 @@ std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::prepare(std::span<co
         op->packed.assign(encoding);
         op->name.assign(args.front());
         try {
-            op->facts = impl_->client->catalog().analyse(args);
+            op->facts = client->catalog().analyse(args);
         } catch (const ClusterCrossSlotError&) {
             // MGET, DEL... whose keys span slots run as one part per slot.
-            if (!core::may_split_by_slot(args)) throw;
+            if (use == Use::InBatch || !core::may_split_by_slot(args)) throw;
             op->split = true;
         }
     } catch (const Error& e) {
+        if (use == Use::InBatch) throw;
         op->refusal = e.what();
     }
     return op;
+}
+
+std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::prepare(std::span<const std::string_view> args) const {
+    return impl_->prepare(args, Impl::Use::Alone);
 }
 
 std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::claim(std::shared_ptr<detail::PreparedCommand> prepared) {
@@ -558,6 +628,8 @@ std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::claim(std::shared_pt
     again->facts = prepared->facts;
     again->refusal = prepared->refusal;
     again->split = prepared->split;
+    again->block = prepared->block;
+    again->recorded_slot = prepared->recorded_slot;
     again->launched = true;
     return again;
 }

@@ -141,6 +141,9 @@ struct detail::PreparedCommand {
     std::string refusal;
     // A multi-key command whose keys span slots: run as one part per slot.
     bool split = false;
+    // A transaction's MULTI ... EXEC block: its replies (MULTI's, one per
+    // command, EXEC's), which come back as one array. 0 for a command.
+    std::size_t block = 0;
     // Handed to the client once: a deferred operation launched again is
     // run from a copy.
     bool launched = false;
@@ -280,7 +283,13 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     void on_failure(std::uint64_t id, core::Failure failure, const NodeInfo& node, std::string_view description) override;
     void replies_handed_over() override { flush_outbox(); }
 
+    // Where a command is prepared for: alone (a refusal is carried to its
+    // start, a command over several slots is split), or in a pipeline or
+    // transaction (refused by throwing, never split).
+    enum class Use { Alone, InBatch };
+    std::shared_ptr<AsyncOperation> prepare(std::span<const std::string_view> args, Use use);
     void enqueue(std::shared_ptr<AsyncOperation> op);
+    void enqueue_all(std::vector<std::shared_ptr<AsyncOperation>>& ops);
     void drain_inbox();
     void start(const std::shared_ptr<AsyncOperation>& op);
     void send_first(const std::shared_ptr<AsyncOperation>& op);
@@ -294,6 +303,10 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     void send(const std::shared_ptr<AsyncOperation>& op);
     Retrying& retrying(AsyncOperation& op);
     bool judge_reply(AsyncOperation& op, Reply& reply, const NodeInfo& node);
+    // A MULTI ... EXEC block's replies: true when it must go again (the
+    // failure is in op.retrying); otherwise `reply` and `code` are its
+    // outcome.
+    bool judge_block(AsyncOperation& op, Reply& reply, const NodeInfo& node, std::error_code& code);
     void run_elsewhere(const std::shared_ptr<AsyncOperation>& op);
     void refresh_then_resume(const std::shared_ptr<AsyncOperation>& op);
     void cancel(const std::shared_ptr<AsyncOperation>& op);

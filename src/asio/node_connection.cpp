@@ -32,25 +32,26 @@ NodeConnection::NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeIn
       deadline_(strand_),
       read_buffer_(kReadSize) {}
 
-void NodeConnection::submit(std::uint64_t id, std::string_view packed, bool asking) {
+void NodeConnection::submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block) {
     if (state_ == State::Closed) return;  // the client is ending: it finishes its commands itself
     if (!backlog_.empty() || core_.in_flight() + core_.queued() >= max_inflight_) {
         // Over the cap: waits its turn, behind the others waiting.
-        backlog_.push_back({.id = id, .packed = std::string(packed), .asking = asking});
+        backlog_.push_back({.id = id, .packed = std::string(packed), .asking = asking, .block = block});
         return;
     }
-    enter(id, packed, asking);
+    enter(id, packed, asking, block);
 }
 
-void NodeConnection::enter(std::uint64_t id, std::string_view packed, bool asking) {
+void NodeConnection::enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block) {
     if (state_ == State::Disconnected) connect();  // queues the handshake first
+    const std::size_t replies = block > 0 ? block : 1;
     if (asking) {
         std::string batch;
         batch.reserve(kAsking.size() + packed.size());
         batch.append(kAsking).append(packed);
-        core_.add(batch, 2, id);
+        core_.add(batch, replies + 1, id, block);
     } else {
-        core_.add(packed, 1, id);
+        core_.add(packed, replies, id, block);
     }
     if (state_ == State::Ready) schedule_flush();
 }
@@ -260,7 +261,7 @@ void NodeConnection::admit_backlog() {
     while (!backlog_.empty() && core_.in_flight() + core_.queued() < max_inflight_) {
         auto next = std::move(backlog_.front());
         backlog_.pop_front();
-        enter(next.id, next.packed, next.asking);
+        enter(next.id, next.packed, next.asking, next.block);
     }
 }
 

@@ -59,8 +59,10 @@ public:
     NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeInfo node, ConnectionOptions options,
                    std::size_t max_inflight);
 
-    /// Queues command `id` (ASKING first when `asking`). Strand only.
-    void submit(std::uint64_t id, std::string_view packed, bool asking);
+    /// Queues command `id` (ASKING first when `asking`). With `block` > 0,
+    /// `packed` is a MULTI ... EXEC block of that many replies, which reach
+    /// the Owner as one array. Strand only.
+    void submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block = 0);
     /// Cancels command `id`: a queued one never leaves, a written one's
     /// reply is dropped. Strand only.
     void cancel(std::uint64_t id);
@@ -75,7 +77,7 @@ public:
 private:
     enum class State { Disconnected, Connecting, Ready, Closed };
 
-    void enter(std::uint64_t id, std::string_view packed, bool asking);
+    void enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block);
     void connect();
     void queue_handshake();
     void schedule_flush();
@@ -112,6 +114,7 @@ private:
         std::uint64_t id;
         std::string packed;
         bool asking;
+        std::size_t block;
     };
     std::deque<Waiting> backlog_;
     std::vector<char> read_buffer_;

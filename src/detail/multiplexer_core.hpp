@@ -70,8 +70,10 @@ public:
     /// Queues an encoded command for waiter `id` (ids must be unique among
     /// the waiters present). `replies` counts the replies it causes: 2 for
     /// ASKING followed by the command, of which only the last is the
-    /// waiter's.
-    void add(std::string_view packed, std::size_t replies, std::uint64_t id);
+    /// waiter's. With `collect` > 0, the waiter's reply is instead an array
+    /// of the last `collect` replies (a MULTI ... EXEC block's, after its
+    /// ASKING).
+    void add(std::string_view packed, std::size_t replies, std::uint64_t id, std::size_t collect = 0);
     /// Everything queued and not yet written, as one piece; empty when
     /// nothing is, or when a write is already under way (commands added
     /// meanwhile go in the next one). Stays valid until commit_write().
@@ -110,6 +112,7 @@ private:
     struct Waiter {
         std::uint64_t id = 0;
         std::size_t replies_left = 0;
+        std::size_t collect = 0;
         std::size_t bytes = 0;  // its share of the queued text (queued waiters only)
         bool cancelled = false;
     };
@@ -123,6 +126,8 @@ private:
     std::string writing_;
     ReplyParser parser_;
     Reply reply_;
+    // The replies collected so far for the oldest waiter (see add()).
+    std::vector<Reply> collected_;
     PushSink push_sink_;
 };
 

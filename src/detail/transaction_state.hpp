@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/batch_rules.hpp"
 #include "detail/blocking_driver.hpp"
 #include "detail/client_core.hpp"
 #include "detail/request.hpp"
@@ -35,21 +36,8 @@ struct Transaction::State {
     // The facts of a command for this transaction (`at_once`: for now(),
     // else queued): its keys must be in the transaction's slot.
     detail::CommandFacts analyse(std::span<const std::string_view> args, bool at_once) const {
-        const std::string use = at_once ? "run at once in a transaction" : "queued in a transaction";
         auto facts = core->catalog().analyse(args);
-        if (facts.target == detail::CommandRoute::Target::AllMasters ||
-            facts.target == detail::CommandRoute::Target::AllNodes) {
-            throw RedisClusterException("Command: " + std::string(args[0]) + " cannot be " + use +
-                                        ": it runs on several nodes; run it on the client");
-        }
-        if (facts.blocking && at_once) {
-            throw RedisClusterException("Command: " + std::string(args[0]) + " cannot be " + use +
-                                        ": it would block the transaction's connection");
-        }
-        if (facts.slot && *facts.slot != pinned.slot) {
-            throw ClusterCrossSlotError(std::string(args[0]) + ": its keys are in slot " + std::to_string(*facts.slot) +
-                                        ", the transaction's slot is " + std::to_string(pinned.slot));
-        }
+        detail::check_in_transaction(facts, args[0], pinned.slot, at_once);
         return facts;
     }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "rediscluster/connection.hpp"
+#include "rediscluster/pool.hpp"
 #include "rediscluster/resp.hpp"
 
 namespace rediscluster::test {
@@ -70,6 +71,20 @@ inline std::int64_t named_connections(std::uint16_t port, std::string_view name)
 /// connected_clients of a node, minus the connection asking.
 inline std::int64_t connected_clients(std::uint16_t port) {
     return info_field(port, "clients", "connected_clients", "") - 1;
+}
+
+/// Makes `pool` believe `slot` is served by another master than its
+/// owner (as a stale MOVED would); returns that other master. The next
+/// command there gets MOVED back to the owner.
+inline NodeInfo point_slot_elsewhere(ClusterConnectionPool& pool, std::uint16_t slot) {
+    const auto owner = pool.get_master_node_by_slot(slot);
+    NodeInfo wrong;
+    for (const auto& master : pool.get_nodes_by_server_type("master")) {
+        if (master.name != owner.name) wrong = master;
+    }
+    (void)pool.nodes.record_moved(slot, {wrong.host, wrong.port}, std::nullopt);
+    EXPECT_EQ(pool.get_master_node_by_slot(slot).name, wrong.name);
+    return wrong;
 }
 
 }  // namespace rediscluster::test

@@ -26,17 +26,8 @@ RedisClusterOptions options_for(std::uint16_t port) {
     return options;
 }
 
-// Makes the client believe `slot` is served by another master than its
-// owner; returns that other master.
 NodeInfo point_slot_elsewhere(RedisCluster& rc, std::uint16_t slot) {
-    const auto owner = rc.connection_pool->get_master_node_by_slot(slot);
-    NodeInfo wrong;
-    for (const auto& master : rc.connection_pool->get_nodes_by_server_type("master")) {
-        if (master.name != owner.name) wrong = master;
-    }
-    (void)rc.connection_pool->nodes.record_moved(slot, {wrong.host, wrong.port}, std::nullopt);
-    EXPECT_EQ(rc.connection_pool->get_master_node_by_slot(slot).name, wrong.name);
-    return wrong;
+    return test::point_slot_elsewhere(*rc.connection_pool, slot);
 }
 
 TEST(Transaction, QueuedCommandsRunTogetherAndReturnTheirReplies) {

@@ -88,6 +88,44 @@ TEST(MultiplexerCore, AskingsReplyIsSkipped) {
     EXPECT_EQ(out.replies[0].reply, Reply::bulk_string("x"));
 }
 
+TEST(MultiplexerCore, ABlocksRepliesAreCollectedIntoOneArrayAfterItsAsking) {
+    MultiplexerCore core;
+    // ASKING, MULTI, INCR, EXEC: four replies, the last three collected.
+    core.add("*1\r\n$6\r\nASKING\r\n*1\r\n$5\r\nMULTI\r\n" + command("INCR", "n") + "*1\r\n$4\r\nEXEC\r\n", 4, 7, 3);
+    core.add(command("GET", "a"), 1, 8);
+    (void)core.prepare_write();
+    core.commit_write();
+    MultiplexerCore::Consumed out;
+    core.consume("+OK\r\n+OK\r\n+QUEUED\r\n", out);
+    EXPECT_TRUE(out.replies.empty());
+    core.consume("*1\r\n:1\r\n$1\r\nx\r\n", out);
+    ASSERT_EQ(ids_of(out), (std::vector<std::uint64_t>{7, 8}));
+    EXPECT_EQ(out.replies[0].reply, Reply::array({Reply::simple_string("OK"), Reply::simple_string("QUEUED"),
+                                                  Reply::array({Reply::integer(1)})}));
+    EXPECT_EQ(out.replies[1].reply, Reply::bulk_string("x"));
+    EXPECT_THROW(core.add("x", 1, 9, 2), DataError);  // more to collect than it causes
+}
+
+TEST(MultiplexerCore, ABlockCutOffAfterSomeRepliesHasBegun) {
+    MultiplexerCore core;
+    core.add("*1\r\n$5\r\nMULTI\r\n" + command("INCR", "n") + "*1\r\n$4\r\nEXEC\r\n", 3, 1, 3);
+    (void)core.prepare_write();
+    core.commit_write();
+    MultiplexerCore::Consumed out;
+    core.consume("+OK\r\n", out);
+    std::vector<MultiplexerCore::Abandoned> abandoned;
+    core.abandon_all(abandoned);
+    ASSERT_EQ(abandoned.size(), 1U);
+    EXPECT_TRUE(abandoned[0].reply_begun);  // its EXEC may have run
+    // Nothing of it is left for the next connection.
+    core.add(command("GET", "a"), 1, 2);
+    (void)core.prepare_write();
+    core.commit_write();
+    core.consume("$1\r\ny\r\n", out);
+    ASSERT_EQ(ids_of(out), (std::vector<std::uint64_t>{2}));
+    EXPECT_EQ(out.replies[0].reply, Reply::bulk_string("y"));
+}
+
 TEST(MultiplexerCore, PushFramesGoToTheSinkAndAnswerNoWaiter) {
     MultiplexerCore core;
     std::vector<Reply> pushes;

@@ -58,6 +58,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
@@ -84,7 +85,16 @@ struct AsyncOptions {
     std::size_t max_inflight = 1024;
 };
 
+template <class CompletionToken>
+class AsyncCommands;
+class AsyncPipeline;
+class AsyncTransaction;
+
 namespace detail {
+
+class BatchQueue;
+// The commands of a pipeline or transaction, prepared as they were added.
+struct PreparedBatch;
 
 // The library's code is not a template: it sees a completion handler of any
 // type through this interface, which the templates below implement for
@@ -156,6 +166,23 @@ struct ReplyAsIs {
     static Reply read(Reply&& reply) { return std::move(reply); }
 };
 
+/// How a pipeline's or transaction's replies reach its handler, whatever
+/// the error code: the array the library completes with as a vector; a
+/// single error reply (the whole operation failed) as a vector of it.
+struct BatchReplies {
+    using type = std::vector<Reply>;
+    static constexpr bool read_on_error = true;
+    static std::vector<Reply> read(Reply&& reply) {
+        if (reply.type() == ReplyType::Array) return std::move(reply).take_elements();
+        std::vector<Reply> one;
+        if (!reply.is_null()) one.push_back(std::move(reply));
+        return one;
+    }
+};
+
+template <class Reader>
+concept ReadsOnError = Reader::read_on_error;
+
 /// The completion of one operation: its handler, called on the handler's
 /// executor with the Reply read by Reader (a reply_readers:: type, or
 /// ReplyAsIs): a reply Reader refuses gives error::reply_type and a
@@ -198,7 +225,7 @@ private:
             std::move(handler)(code, std::move(reply));
         } else {
             typename Reader::type value{};
-            if (!code) {
+            if (!code || ReadsOnError<Reader>) {
                 try {
                     value = Reader::read(std::move(reply));
                 } catch (const Error&) {
@@ -300,6 +327,21 @@ public:
         return initiate<detail::ReplyAsIs>(std::move(command), std::forward<CompletionToken>(token));
     }
 
+    /// The typed commands (commands.hpp), each started with a copy of
+    /// `token`: `co_await rc.commands(asio::use_awaitable).incr("visits")`
+    /// (see async_commands.hpp).
+    template <class CompletionToken>
+    [[nodiscard]] AsyncCommands<std::decay_t<CompletionToken>> commands(CompletionToken&& token) {
+        return AsyncCommands<std::decay_t<CompletionToken>>(*this, std::forward<CompletionToken>(token));
+    }
+
+    /// Commands for any slots, queued and then sent together
+    /// (async_batch.hpp).
+    [[nodiscard]] AsyncPipeline pipeline() const;
+    /// MULTI ... EXEC on the master of the slot of `key_or_hash_tag`
+    /// (async_batch.hpp).
+    [[nodiscard]] AsyncTransaction transaction(std::string_view key_or_hash_tag) const;
+
     /// Cancels every operation in flight (operation_aborted) and closes the
     /// connections. The client is finished: later operations complete with
     /// operation_aborted. Thread-safe.
@@ -310,6 +352,20 @@ public:
 
 private:
     struct Impl;
+    template <class CompletionToken>
+    friend class AsyncCommands;
+    friend class detail::BatchQueue;
+
+    template <class Reader, class CompletionToken, class... Args>
+    auto run_typed(CompletionToken& token, const Args&... args) {
+        auto command = with_argument_views([this](std::span<const std::string_view> views) { return prepare(views); },
+                                           args...);
+        return initiate<Reader>(std::move(command), token);
+    }
+    template <class Reader, class CompletionToken>
+    auto run_typed_range(CompletionToken& token, std::span<const std::string_view> args) {
+        return initiate<Reader>(prepare(args), token);
+    }
 
     // Encodes `args` and reads their routing facts; a command refused
     // (bad arguments) carries its refusal, reported when it starts.
@@ -330,12 +386,12 @@ private:
         return ::asio::async_initiate<CompletionToken, void(std::error_code, typename Reader::type)>(
             [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
                                                                       std::shared_ptr<detail::PreparedCommand> prepared) {
-                using Completion = detail::CompletionOf<Reader, decltype(handler)>;
+                using HandlerCompletion = detail::CompletionOf<Reader, decltype(handler)>;
                 auto op = claim(std::move(prepared));
-                void* place = completion_space(*op, sizeof(Completion), alignof(Completion));
+                void* place = completion_space(*op, sizeof(HandlerCompletion), alignof(HandlerCompletion));
                 detail::CompletionPtr completion(
-                    place != nullptr ? new (place) Completion(std::move(handler), executor)
-                                     : new Completion(std::move(handler), executor),
+                    place != nullptr ? new (place) HandlerCompletion(std::move(handler), executor)
+                                     : new HandlerCompletion(std::move(handler), executor),
                     place != nullptr);
                 start(impl, executor, std::move(op), std::move(completion));
             },
@@ -349,9 +405,15 @@ private:
     static void* completion_space(detail::PreparedCommand& op, std::size_t size, std::size_t alignment) noexcept;
     static void start(const std::weak_ptr<Impl>& impl, const executor_type& executor,
                       std::shared_ptr<detail::PreparedCommand> command, detail::CompletionPtr completion);
+    static void start_batch(const std::weak_ptr<Impl>& impl, const executor_type& executor,
+                            std::shared_ptr<detail::PreparedBatch> batch, detail::CompletionPtr completion);
 
     executor_type executor_;
     std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace rediscluster::asio
+
+// The typed commands, pipelines and transactions come with the client.
+#include "rediscluster/asio/async_batch.hpp"     // IWYU pragma: export
+#include "rediscluster/asio/async_commands.hpp"  // IWYU pragma: export

@@ -1,0 +1,197 @@
+// Pipelines and transactions of the asynchronous client. A pipeline's
+// commands start as ordinary operations in one drain of the client's
+// inbox, so they leave together and each is retried on its own; their
+// completions gather the replies. A transaction is one operation whose
+// command is the MULTI ... EXEC block (see Impl::judge_block).
+
+#include "rediscluster/asio/async_batch.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "client_impl.hpp"
+#include "detail/batch_rules.hpp"
+
+namespace rediscluster::asio {
+
+struct detail::PreparedBatch {
+    enum class Kind { Pipeline, Transaction };
+    Kind kind = Kind::Pipeline;
+    std::uint16_t slot = 0;  // a transaction's
+    std::vector<std::shared_ptr<AsyncOperation>> commands;
+};
+
+namespace {
+
+using detail::PreparedBatch;
+
+// A pipeline under way: the replies as they come, and the handler that
+// gets them all once the last command is finished.
+class PipelineRun {
+public:
+    PipelineRun(std::size_t size, detail::CompletionPtr completion)
+        : replies_(size), codes_(size), remaining_(size), completion_(std::move(completion)) {}
+
+    // Command `index` finished; the last one completes the pipeline. Runs
+    // on the client's executor (possibly on several threads at once).
+    void finish(std::size_t index, std::error_code code, Reply&& reply) {
+        if (code && !reply.is_error()) reply = Reply::error(code.message());  // cancelled: no text of its own
+        replies_[index] = std::move(reply);
+        codes_[index] = code;
+        if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+        const auto failed = std::find_if(codes_.begin(), codes_.end(), [](std::error_code c) { return bool(c); });
+        const std::error_code first = failed == codes_.end() ? std::error_code() : *failed;
+        if (auto slot = completion_->cancellation_slot(); slot.is_connected()) slot.clear();
+        auto all = Reply::array(std::move(replies_));
+        if (completion_->on_client_executor()) {
+            completion_->invoke(first, std::move(all));
+        } else {
+            completion_->complete(first, std::move(all));
+        }
+    }
+
+private:
+    std::vector<Reply> replies_;
+    std::vector<std::error_code> codes_;
+    std::atomic<std::size_t> remaining_;
+    detail::CompletionPtr completion_;
+};
+
+// The completion of one command of a pipeline: hands its reply to the run.
+class PipelinePart final : public detail::Completion {
+public:
+    PipelinePart(std::shared_ptr<PipelineRun> run, std::size_t index) : run_(std::move(run)), index_(index) {
+        on_client_executor_ = true;
+    }
+    void complete(std::error_code code, Reply reply) override { invoke(code, std::move(reply)); }
+    void invoke(std::error_code code, Reply reply) override { run_->finish(index_, code, std::move(reply)); }
+    [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override { return {}; }
+
+private:
+    std::shared_ptr<PipelineRun> run_;
+    std::size_t index_;
+};
+
+// Completes `completion` at once (an empty batch, or a client that is
+// gone), never from inside the call that launched it.
+void complete_soon(const AsyncRedisCluster::executor_type& executor, detail::CompletionPtr completion,
+                   std::error_code code) {
+    if (!completion->on_client_executor()) {
+        completion->complete(code, Reply::array({}));
+        return;
+    }
+    ::asio::post(executor, [completion = std::make_shared<detail::CompletionPtr>(std::move(completion)), code] {
+        (*completion)->invoke(code, Reply::array({}));
+    });
+}
+
+// A transaction's block: MULTI, the commands and EXEC as one command of
+// the client, on the transaction's slot.
+std::shared_ptr<AsyncOperation> make_block(const PreparedBatch& batch) {
+    constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+    constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
+    std::string text(kMulti);
+    for (const auto& command : batch.commands) text.append(command->packed.view());
+    text.append(kExec);
+    auto block = std::make_shared<AsyncOperation>();
+    block->packed.assign(text);
+    block->name = "EXEC";
+    block->facts.target = core::CommandRoute::Target::Slot;
+    block->facts.slot = batch.slot;
+    block->block = batch.commands.size() + 2;
+    return block;
+}
+
+}  // namespace
+
+// --- the queue ---------------------------------------------------------------------
+
+namespace detail {
+
+BatchQueue::BatchQueue(const AsyncRedisCluster& client, std::shared_ptr<PreparedBatch> batch)
+    : client_(client.impl_), executor_(client.executor_), batch_(std::move(batch)) {}
+BatchQueue::BatchQueue(BatchQueue&&) noexcept = default;
+BatchQueue& BatchQueue::operator=(BatchQueue&&) noexcept = default;
+BatchQueue::~BatchQueue() = default;
+
+std::size_t BatchQueue::size() const noexcept { return batch_->commands.size(); }
+void BatchQueue::reset() noexcept { batch_->commands.clear(); }
+
+void BatchQueue::add(std::span<const std::string_view> args) {
+    auto client = client_.lock();
+    if (!client) throw RedisClusterException("the AsyncRedisCluster of this pipeline or transaction is gone");
+    auto command = client->prepare(args, AsyncRedisCluster::Impl::Use::InBatch);
+    if (batch_->kind == PreparedBatch::Kind::Pipeline) {
+        rediscluster::detail::check_pipelined(command->facts, args[0]);
+    } else {
+        // MULTI, EXEC, WATCH... are refused by the routing table already.
+        rediscluster::detail::check_in_transaction(command->facts, args[0], batch_->slot, false);
+    }
+    batch_->commands.push_back(std::move(command));
+}
+
+std::shared_ptr<PreparedBatch> BatchQueue::take() {
+    auto next = std::make_shared<PreparedBatch>();
+    next->kind = batch_->kind;
+    next->slot = batch_->slot;
+    return std::exchange(batch_, std::move(next));
+}
+
+}  // namespace detail
+
+// --- the client's side ----------------------------------------------------------------
+
+AsyncPipeline AsyncRedisCluster::pipeline() const {
+    return AsyncPipeline(*this, std::make_shared<detail::PreparedBatch>());
+}
+
+AsyncTransaction AsyncRedisCluster::transaction(std::string_view key_or_hash_tag) const {
+    auto batch = std::make_shared<detail::PreparedBatch>();
+    batch->kind = detail::PreparedBatch::Kind::Transaction;
+    batch->slot = key_slot(key_or_hash_tag);
+    return AsyncTransaction(*this, std::move(batch));
+}
+
+void AsyncRedisCluster::start_batch(const std::weak_ptr<Impl>& weak, const executor_type& executor,
+                                    std::shared_ptr<detail::PreparedBatch> batch, detail::CompletionPtr completion) {
+    auto impl = weak.lock();
+    if (!impl) {
+        complete_soon(executor, std::move(completion), ::asio::error::operation_aborted);
+        return;
+    }
+    if (batch->commands.empty()) {
+        complete_soon(executor, std::move(completion), {});
+        return;
+    }
+    if (batch->kind == detail::PreparedBatch::Kind::Transaction) {
+        start(weak, executor, make_block(*batch), std::move(completion));
+        return;
+    }
+    // A pipeline: its commands, each a fresh operation when the batch is
+    // launched again (a deferred operation), complete into one run.
+    auto cancellation = completion->cancellation_slot();
+    auto run = std::make_shared<PipelineRun>(batch->commands.size(), std::move(completion));
+    std::vector<std::shared_ptr<AsyncOperation>> parts;
+    parts.reserve(batch->commands.size());
+    for (std::size_t i = 0; i < batch->commands.size(); ++i) {
+        auto part = claim(batch->commands[i]);
+        part->completion = detail::CompletionPtr(new (part->completion_space.data()) PipelinePart(run, i), true);
+        parts.push_back(std::move(part));
+    }
+    if (cancellation.is_connected()) {
+        // Cancelling the pipeline cancels each command not yet finished.
+        std::vector<std::weak_ptr<AsyncOperation>> targets(parts.begin(), parts.end());
+        cancellation.assign([targets = std::move(targets), weak, strand = impl->strand](::asio::cancellation_type) {
+            ::asio::post(strand, [targets, weak] {
+                auto client = weak.lock();
+                if (!client) return;
+                for (const auto& target : targets) {
+                    if (auto op = target.lock()) client->cancel(op);
+                }
+            });
+        });
+    }
+    impl->enqueue_all(parts);
+}
+
+}  // namespace rediscluster::asio
