@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "detail/ascii.hpp"
@@ -181,14 +182,33 @@ constexpr bool names_are_unique() {
 }
 static_assert(names_are_unique(), "a command name appears twice in the routing tables");
 
-// The entry of a command name in any case; nullptr when none.
-const CommandEntry* find_command(std::string_view name) noexcept {
+const CommandEntry* search_command(std::string_view name) noexcept {
     const auto found = std::lower_bound(kCommandIndex.begin(), kCommandIndex.end(), name,
                                         [](const CommandEntry& entry, std::string_view wanted) {
                                             return name_less(entry.name, wanted);
                                         });
     if (found == kCommandIndex.end() || name_less(name, found->name)) return nullptr;
     return &*found;
+}
+
+// The entry of a command name in any case; nullptr when none. Every
+// command looks its name up, often more than once: a thread remembers its
+// last few names, byte for byte as given, before searching the index.
+const CommandEntry* find_command(std::string_view name) noexcept {
+    struct Remembered {
+        std::array<char, 16> bytes{};
+        std::size_t size = 0;  // 0: nothing remembered
+        const CommandEntry* entry = nullptr;
+    };
+    thread_local std::array<Remembered, 8> remembered;
+    if (name.empty() || name.size() > Remembered{}.bytes.size()) return search_command(name);
+    auto& place = remembered[(name.size() + static_cast<unsigned char>(name[0])) % remembered.size()];
+    if (place.size == name.size() && std::memcmp(place.bytes.data(), name.data(), name.size()) == 0) return place.entry;
+    const auto* entry = search_command(name);
+    std::memcpy(place.bytes.data(), name.data(), name.size());
+    place.size = name.size();
+    place.entry = entry;
+    return entry;
 }
 
 CommandRoute to_every(Target target, ResponsePolicy response) {

@@ -93,9 +93,8 @@ std::shared_ptr<AsyncOperation> make_block(const PreparedBatch& batch) {
     std::string text(kMulti);
     for (const auto& command : batch.commands) text.append(command->packed.view());
     text.append(kExec);
-    auto block = std::make_shared<AsyncOperation>();
+    auto block = new_operation();
     block->packed.assign(text);
-    block->name = "EXEC";
     block->facts.target = core::CommandRoute::Target::Slot;
     block->facts.slot = batch.slot;
     block->block = batch.commands.size() + 2;

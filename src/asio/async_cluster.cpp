@@ -178,7 +178,7 @@ void AsyncRedisCluster::Impl::send_first(const std::shared_ptr<AsyncOperation>& 
 
 Retrying& AsyncRedisCluster::Impl::retrying(AsyncOperation& op) {
     if (!op.retrying) {
-        op.retrying = std::make_unique<Retrying>(op.recorded_slot, op.name, limits, command_timeout, op.started);
+        op.retrying = std::make_unique<Retrying>(op.recorded_slot, op.name(), limits, command_timeout, op.started);
     }
     return *op.retrying;
 }
@@ -489,18 +489,22 @@ void AsyncRedisCluster::Impl::cancel(const std::shared_ptr<AsyncOperation>& op) 
 
 void AsyncRedisCluster::Impl::finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply) {
     if (op->done) return;
-    op->done = true;
-    if (op->retrying && op->retrying->timer) op->retrying->timer->cancel();
-    op->connection = nullptr;
-    operations.remove(*op);
-    if (auto slot = op->completion->cancellation_slot(); slot.is_connected()) slot.clear();
-    if (!op->completion->on_client_executor()) {
-        op->completion->complete(code, std::move(reply));
+    // The table's reference moves on to the outbox (`op` may be it: only
+    // `owned` is used from here on).
+    std::shared_ptr<AsyncOperation> owned = operations.take(*op);
+    if (!owned) owned = op;
+    owned->done = true;
+    if (owned->retrying && owned->retrying->timer) owned->retrying->timer->cancel();
+    owned->connection = nullptr;
+    auto& completion = owned->completion;
+    if (auto slot = completion->cancellation_slot(); slot.is_connected()) slot.clear();
+    if (!completion->on_client_executor()) {
+        completion->complete(code, std::move(reply));
         return;
     }
-    op->code = code;
-    op->outcome = std::move(reply);
-    outbox.push_back(op);
+    owned->code = code;
+    owned->outcome = std::move(reply);
+    outbox.push_back(std::move(owned));
 }
 
 namespace {
@@ -586,17 +590,10 @@ void AsyncRedisCluster::cancel() {
 std::shared_ptr<ClusterConnectionPool> AsyncRedisCluster::connection_pool() const { return impl_->pool; }
 
 std::shared_ptr<AsyncOperation> AsyncRedisCluster::Impl::prepare(std::span<const std::string_view> args, Use use) {
-    auto op = std::make_shared<AsyncOperation>();
+    auto op = new_operation();
     try {
         if (args.empty()) throw DataError("cannot run an empty command: a command needs at least its name");
-        // Encoded in a buffer of the thread's, then copied into the
-        // operation: short commands need no allocation of their own.
-        thread_local std::string encoding;
-        encoding.clear();
-        encode_array_header(encoding, args.size());
-        for (const auto arg : args) encode_bulk(encoding, arg);
-        op->packed.assign(encoding);
-        op->name.assign(args.front());
+        op->packed.encode(args);
         try {
             op->facts = client->catalog().analyse(args);
         } catch (const ClusterCrossSlotError&) {
@@ -622,9 +619,8 @@ std::shared_ptr<detail::PreparedCommand> AsyncRedisCluster::claim(std::shared_pt
     }
     // The same deferred operation launched again: a fresh copy, since the
     // first may still be running.
-    auto again = std::make_shared<AsyncOperation>();
+    auto again = new_operation();
     again->packed.assign(prepared->packed.view());
-    again->name = prepared->name;
     again->facts = prepared->facts;
     again->refusal = prepared->refusal;
     again->split = prepared->split;

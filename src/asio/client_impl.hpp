@@ -8,19 +8,23 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "node_connection.hpp"
+#include "recycling_allocator.hpp"
 #include "detail/client_core.hpp"
 #include "detail/command_fsm.hpp"
 #include "rediscluster/asio/async_cluster.hpp"
@@ -112,6 +116,29 @@ struct Retrying {
 // are), on the heap otherwise.
 class PackedCommand {
 public:
+    /// Encodes `args` (args[0] is the name) as a RESP array of bulk strings.
+    void encode(std::span<const std::string_view> args) {
+        std::size_t size = 1 + digits(args.size()) + 2;
+        for (const auto arg : args) size += 1 + digits(arg.size()) + 2 + arg.size() + 2;
+        if (size > kInline) {
+            heap_.clear();
+            encode_array_header(heap_, args.size());
+            for (const auto arg : args) encode_bulk(heap_, arg);
+            size_ = heap_.size();
+            return;
+        }
+        // Short: written in place, no allocation and no copy.
+        char* out = inline_.data();
+        out = header(out, '*', args.size());
+        for (const auto arg : args) {
+            out = header(out, '$', arg.size());
+            std::memcpy(out, arg.data(), arg.size());
+            out += arg.size();
+            *out++ = '\r';
+            *out++ = '\n';
+        }
+        size_ = size;
+    }
     void assign(std::string_view text) {
         size_ = text.size();
         if (size_ <= kInline) {
@@ -123,9 +150,35 @@ public:
     [[nodiscard]] std::string_view view() const noexcept {
         return size_ <= kInline ? std::string_view(inline_.data(), size_) : std::string_view(heap_);
     }
+    /// The first argument (the command's name), read from the encoding.
+    [[nodiscard]] std::string_view first_argument() const noexcept {
+        const auto text = view();
+        const auto dollar = text.find('$');
+        if (dollar == std::string_view::npos) return {};
+        std::size_t length = 0;
+        std::size_t at = dollar + 1;
+        for (; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at) length = length * 10 + static_cast<std::size_t>(text[at] - '0');
+        return text.substr(std::min(at + 2, text.size()), length);
+    }
 
 private:
     static constexpr std::size_t kInline = 80;
+    static std::size_t digits(std::size_t value) noexcept {
+        std::size_t count = 1;
+        while (value >= 10) {
+            value /= 10;
+            ++count;
+        }
+        return count;
+    }
+    static char* header(char* out, char kind, std::size_t value) noexcept {
+        *out++ = kind;
+        out = std::to_chars(out, out + 20, value).ptr;
+        *out++ = '\r';
+        *out++ = '\n';
+        return out;
+    }
+
     std::array<char, kInline> inline_{};
     std::size_t size_ = 0;
     std::string heap_;
@@ -135,7 +188,6 @@ private:
 struct detail::PreparedCommand {
     std::uint64_t id = 0;
     PackedCommand packed;
-    std::string name;
     core::CommandFacts facts;
     // Refused before anything was sent (bad arguments): why. Empty otherwise.
     std::string refusal;
@@ -144,6 +196,10 @@ struct detail::PreparedCommand {
     // A transaction's MULTI ... EXEC block: its replies (MULTI's, one per
     // command, EXEC's), which come back as one array. 0 for a command.
     std::size_t block = 0;
+
+    /// The command's name, for the messages (a block is named after its
+    /// EXEC); a view of its encoding.
+    [[nodiscard]] std::string_view name() const noexcept { return block > 0 ? "EXEC" : packed.first_argument(); }
     // Handed to the client once: a deferred operation launched again is
     // run from a copy.
     bool launched = false;
@@ -170,6 +226,11 @@ struct detail::PreparedCommand {
 
 using AsyncOperation = detail::PreparedCommand;
 
+/// A new operation, its memory recycled (recycling_allocator.hpp).
+inline std::shared_ptr<AsyncOperation> new_operation() {
+    return std::allocate_shared<AsyncOperation>(RecyclingAllocator<AsyncOperation>());
+}
+
 // The operations on the strand, found by id without hashing: an id's low
 // 32 bits are its place in the table, its high bits a sequence number, so
 // an id whose command has finished (a late reply, a cancellation) finds
@@ -195,12 +256,13 @@ public:
         if (place >= places_.size() || !places_[place] || places_[place]->id != id) return nullptr;
         return &places_[place];
     }
-    void remove(const AsyncOperation& op) {
+    /// Takes `op` out of the table: the table's reference to it, or
+    /// nullptr when it is not there. (`op` may be that very reference.)
+    std::shared_ptr<AsyncOperation> take(const AsyncOperation& op) {
         const auto place = static_cast<std::uint32_t>(op.id);
-        if (place < places_.size() && places_[place] && places_[place]->id == op.id) {
-            places_[place].reset();
-            free_.push_back(place);
-        }
+        if (place >= places_.size() || !places_[place] || places_[place]->id != op.id) return nullptr;
+        free_.push_back(place);
+        return std::move(places_[place]);
     }
     /// An id that is never any operation's (the connections' handshakes).
     std::uint64_t id_of_no_operation() { return (next_sequence() << 32) | kNoPlace; }
