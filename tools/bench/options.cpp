@@ -39,6 +39,7 @@ Usage: rediscluster-bench [options]
                           (default default)
   --max-connections N     connection cap passed to the pool
   --busy-poll US          poll for a reply this long before sleeping
+                          (ConnectionOptions::busy_poll; default 0, off)
   --pipeline N            N commands per Pipeline::execute() on random keys
                           over all slots (default: single commands)
   --peer-pipeline P       redis-benchmark's -P with --compare (default: the
@@ -46,7 +47,6 @@ Usage: rediscluster-bench [options]
   --async                 run through AsyncRedisCluster on one thread (needs a
                           build with rediscluster::asio)
   --inflight N            --async: commands in flight at once (default 1)
-                          (ConnectionOptions::busy_poll; default 0, off)
   --no-fill               do not write the keys before get and mix
   --quiet                 no progress line on stderr
   --json | --csv          machine-readable output on stdout
