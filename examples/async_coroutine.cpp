@@ -1,6 +1,7 @@
 // The asynchronous client with C++20 coroutines: 100 users written and read
-// back by 100 coroutines at once on one thread. The commands each turn of
-// the event loop issues leave together, one write per node.
+// back by 100 coroutines at once on one thread, through the typed commands,
+// a pipeline and a transaction. The commands each turn of the event loop
+// issues leave together, one write per node.
 //
 // Usage: async_coroutine [port]      (default 7000; start the cluster first:
 //                                     scripts/local-cluster start)
@@ -9,22 +10,35 @@
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "rediscluster/asio/async_cluster.hpp"
 
 namespace {
 
 asio::awaitable<bool> write_and_read(rediscluster::asio::AsyncRedisCluster& rc, int user) {
-    const std::string key = "example:async:user:" + std::to_string(user);
+    const std::string tag = "{example:async:user:" + std::to_string(user) + "}";
     const std::string name = "name-" + std::to_string(user);
     // A failure arrives as std::system_error holding the error code.
-    co_await rc.async_execute("SET", key, name, "EX", 60, asio::use_awaitable);
-    const rediscluster::Reply got = co_await rc.async_execute("GET", key, asio::use_awaitable);
-    co_return got.str() == name;
+    auto redis = rc.commands(asio::use_awaitable);
+    co_await redis.set(tag + ":name", name, rediscluster::SetOptions{.ex = std::chrono::seconds(60)});
+    const std::optional<std::string> got = co_await redis.get(tag + ":name");
+
+    // Two visits counted in one transaction (the keys share the tag's slot),
+    // then the name and the count read in one pipeline.
+    auto tx = rc.transaction(tag);
+    tx.incr(tag + ":visits").incr(tag + ":visits").expire(tag + ":visits", std::chrono::seconds(60));
+    (void)co_await tx.async_exec(asio::use_awaitable);
+    auto pipe = rc.pipeline();
+    pipe.get(tag + ":name").get(tag + ":visits");
+    const std::vector<rediscluster::Reply> both = co_await pipe.async_execute(asio::use_awaitable);
+    co_return got == name && both[0].str() == name && both[1].str() != "0";
 }
 
 }  // namespace
