@@ -7,6 +7,7 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/experimental/deferred.hpp>
+#include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 
@@ -311,6 +312,43 @@ TEST(AsyncTransaction, CommandsItCannotCarryAreRefusedWhenAdded) {
     EXPECT_TRUE(tx.empty());
     tx.execute_command("BLPOP", "{async:tx}:list", 1);  // does not block inside MULTI
     EXPECT_EQ(tx.size(), 1u);
+}
+
+// --- threads -------------------------------------------------------------------------
+
+TEST(AsyncPipeline, PipelinesAndTransactionsRunFromManyCoroutinesOnAThreadPool) {
+    ::asio::thread_pool threads(3);
+    AsyncRedisCluster rc(threads.get_executor(), async_plain_options());
+    constexpr int kCoroutines = 60;
+    std::atomic<int> right = 0;
+    std::atomic<int> finished = 0;
+    for (int i = 0; i < kCoroutines; ++i) {
+        ::asio::co_spawn(
+            threads,
+            [&, i]() -> ::asio::awaitable<void> {
+                const std::string tag = "{async:pool:" + std::to_string(i) + "}";
+                auto tx = rc.transaction(tag);
+                tx.set(tag + ":a", std::to_string(i)).incr(tag + ":n");
+                const auto ran = co_await tx.async_exec(::asio::use_awaitable);
+                auto pipe = rc.pipeline();
+                for (int k = 0; k < 20; ++k) pipe.get(tag + ":a");
+                const auto replies = co_await pipe.async_execute(::asio::use_awaitable);
+                const auto typed = co_await rc.commands(::asio::use_awaitable).get(tag + ":a");
+                bool all = ran.size() == 2 && replies.size() == 20 && typed == std::to_string(i);
+                for (const auto& reply : replies) all = all && reply.str() == std::to_string(i);
+                if (all) ++right;
+                ++finished;
+            },
+            [&](const std::exception_ptr& error) {
+                if (error) ++finished;
+            });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (finished < kCoroutines && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(finished, kCoroutines);
+    EXPECT_EQ(right, kCoroutines);
+    rc.cancel();
+    threads.join();
 }
 
 }  // namespace
