@@ -30,6 +30,7 @@ NodeConnection::NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeIn
       socket_(strand_),
       resolver_(strand_),
       deadline_(strand_),
+      core_(options_.parser_limits),
       read_buffer_(kReadSize) {}
 
 void NodeConnection::submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fake_node.hpp"
 #include "rediscluster/asio/async_cluster.hpp"
@@ -62,11 +63,15 @@ RedisClusterOptions options_for(const FakeNode& node) {
 }
 
 // Runs `io` until `done` or 5 s. (io.run() would not return: a client's
-// open connections keep a read pending until it is destroyed.)
+// open connections keep a read pending until it is destroyed. A context
+// that ran out of work, a client whose connection failed, is restarted.)
 template <class Done>
 void run_until(::asio::io_context& io, Done done) {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(5ms);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        if (io.stopped()) io.restart();
+        io.run_for(5ms);
+    }
 }
 
 struct Outcome {
@@ -294,6 +299,92 @@ TEST(AsyncClientFake, ACancelledWrittenCommandsReplyIsDroppedAndTheNextGetsItsOw
     EXPECT_EQ(held->code, ::asio::error::operation_aborted);
     EXPECT_FALSE(next->code) << next->code.message();
     EXPECT_EQ(next->reply.str(), "next");
+}
+
+// --- transactions and hostile replies ------------------------------------------------
+
+struct BatchOutcome {
+    std::error_code code;
+    std::vector<Reply> replies;
+};
+
+TEST(AsyncClientFake, ATransactionAskedElsewhereGoesAgainThereWithAskingFirst) {
+    FakeNode target(FakeNode::Responding{}, [](std::uint16_t) -> FakeNode::Responder {
+        return [](const ReceivedCommand& command) {
+            const auto& name = command.args[0];
+            if (name == "ASKING" || name == "MULTI") return test::expect_any("+OK\r\n");
+            if (name == "EXEC") return test::expect_any("*1\r\n:1\r\n");
+            return test::expect_any("+QUEUED\r\n");
+        };
+    });
+    const auto slot = key_slot("{tx}");
+    FakeNode first = whole_cluster_node([&](const ReceivedCommand& command, std::uint16_t) {
+        const auto& name = command.args[0];
+        if (name == "MULTI") return test::expect_any("+OK\r\n");
+        if (name == "EXEC") return test::expect_any("-EXECABORT Transaction discarded because of previous errors.\r\n");
+        return test::expect_any("-ASK " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(target.port()) + "\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(first));
+    std::optional<BatchOutcome> outcome;
+    auto tx = rc.transaction("{tx}");
+    tx.incr("{tx}:n");
+    tx.async_exec([&](std::error_code code, std::vector<Reply> replies) { outcome = BatchOutcome{code, std::move(replies)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->code) << outcome->code.message();
+    EXPECT_EQ(outcome->replies, (std::vector<Reply>{Reply::integer(1)}));
+    const auto received = target.commands();
+    ASSERT_EQ(received.size(), 4U);
+    EXPECT_EQ(received[0].args, (std::vector<std::string>{"ASKING"}));
+    EXPECT_EQ(received[1].args, (std::vector<std::string>{"MULTI"}));
+    EXPECT_EQ(received[2].args, (std::vector<std::string>{"INCR", "{tx}:n"}));
+    EXPECT_EQ(received[3].args, (std::vector<std::string>{"EXEC"}));
+}
+
+TEST(AsyncClientFake, ATransactionCutOffBeforeExecsReplyIsInterruptedAndNotSentAgain) {
+    std::atomic<int> execs_seen = 0;
+    FakeNode node = whole_cluster_node([&](const ReceivedCommand& command, std::uint16_t) {
+        const auto& name = command.args[0];
+        if (name == "MULTI") return test::expect_any("+OK\r\n");
+        if (name == "EXEC") {
+            ++execs_seen;
+            return test::close_connection();  // EXEC arrived: it may have run
+        }
+        return test::expect_any("+QUEUED\r\n");
+    });
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options_for(node));
+    std::optional<BatchOutcome> outcome;
+    auto tx = rc.transaction("{tx}");
+    tx.incr("{tx}:n").incr("{tx}:n");
+    tx.async_exec([&](std::error_code code, std::vector<Reply> replies) { outcome = BatchOutcome{code, std::move(replies)}; });
+    run_until(io, [&] { return outcome.has_value(); });
+    ASSERT_TRUE(outcome);
+    EXPECT_EQ(outcome->code, asio_error::interrupted) << outcome->code.message();
+    ASSERT_EQ(outcome->replies.size(), 1U);
+    EXPECT_TRUE(outcome->replies[0].is_error());
+    EXPECT_EQ(execs_seen, 1);
+}
+
+TEST(AsyncClientFake, AnEndlessReplyFailsOnlyItsConnectionsCommandsAtTheParserLimit) {
+    FakeNode node = whole_cluster_node([](const ReceivedCommand& command, std::uint16_t) {
+        if (command.args.at(1) == "endless") return test::expect_any("+" + std::string(4096, 'a'));
+        return test::expect_any("$4\r\nfine\r\n");
+    });
+    ::asio::io_context io;
+    auto options = options_for(node);
+    options.connection_kwargs.parser_limits.max_line_length = 1024;
+    AsyncRedisCluster rc(io, options);
+    const auto endless = execute_and_wait(io, rc, "GET", "endless");
+    ASSERT_TRUE(endless);
+    EXPECT_EQ(endless->code, asio_error::interrupted) << endless->code.message();
+    EXPECT_NE(endless->reply.str().find("1024"), std::string_view::npos) << endless->reply.str();
+    // A new connection serves what follows.
+    const auto fine = execute_and_wait(io, rc, "GET", "fine");
+    ASSERT_TRUE(fine);
+    EXPECT_FALSE(fine->code) << fine->code.message();
+    EXPECT_EQ(fine->reply.str(), "fine");
 }
 
 }  // namespace
