@@ -17,6 +17,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <typeinfo>
 #include <unordered_map>
 
 #include "node_connection.hpp"
@@ -83,6 +84,30 @@ std::pair<error, std::string> error_of(const std::exception_ptr& thrown) {
     } catch (const std::exception& e) {
         return {error::invalid_command, e.what()};
     }
+}
+
+// The TLS context of the client's connections when its connection_class
+// makes SSLClusterConnection (the blocking client's switch to TLS), built
+// before the discovery so that an unusable file is reported as such; null
+// for ClusterConnection. The client makes its own connections, so a factory
+// of any other class is refused rather than silently not used.
+std::shared_ptr<TlsClientContext> tls_context_for(const RedisClusterOptions& options) {
+    const bool own_pool = !options.connection_pool;
+    const ConnectionFactory& factory =
+        own_pool ? options.connection_class : options.connection_pool->options().connection_class;
+    const ConnectionOptions& kwargs =
+        own_pool ? options.connection_kwargs : options.connection_pool->options().connection_kwargs;
+    if (!factory) return nullptr;
+    // Built, not connected: only its class is of interest.
+    const auto probe = factory(kwargs);
+    if (probe) {
+        const ClusterConnection& connection = *probe;
+        if (typeid(connection) == typeid(SSLClusterConnection)) return std::make_shared<TlsClientContext>(kwargs);
+        if (typeid(connection) == typeid(ClusterConnection)) return nullptr;
+    }
+    throw RedisClusterConfigError(
+        "AsyncRedisCluster makes its own connections: its connection_class must make ClusterConnection or "
+        "SSLClusterConnection");
 }
 
 // Threads that do blocking work for the client: a discovery before a
@@ -180,8 +205,10 @@ using AsyncOperation = detail::PreparedCommand;
 // --- the client --------------------------------------------------------------------
 
 struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnection::Owner {
-    Impl(const executor_type& executor, RedisClusterOptions& options, AsyncOptions async)
+    Impl(const executor_type& executor, RedisClusterOptions& options, AsyncOptions async,
+         std::shared_ptr<TlsClientContext> tls_context)
         : strand(::asio::make_strand(executor)),
+          tls(std::move(tls_context)),
           pool(core::make_client_pool(options)),
           client(std::make_unique<core::ClientCore>(pool, options)),
           read_from_replicas(options.read_from_replicas),
@@ -193,6 +220,9 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     }
 
     ::asio::strand<executor_type> strand;
+    // Every connection's TLS settings (one context for the client); null
+    // for plain TCP.
+    std::shared_ptr<TlsClientContext> tls;
     std::shared_ptr<ClusterConnectionPool> pool;
     // The blocking client's core: its catalog routes commands, its
     // background refresher re-discovers the topology, and its driver runs
@@ -378,7 +408,7 @@ std::shared_ptr<NodeConnection> AsyncRedisCluster::Impl::connection_to(const Nod
         options.port = node.port;
         options.readonly = options.readonly || (read_from_replicas && !node.is_master());
         connection = std::make_shared<NodeConnection>(strand, weak_from_this(), node, std::move(options),
-                                                      async_options.max_inflight);
+                                                      async_options.max_inflight, tls);
     }
     return connection;
 }
@@ -500,17 +530,8 @@ AsyncRedisCluster::AsyncRedisCluster(executor_type executor, RedisClusterOptions
     if (async_options.max_inflight == 0) {
         throw RedisClusterConfigError("max_inflight must be at least 1 (commands in flight per node)");
     }
-    // Its connections are its own plain TCP sockets: options that ask for
-    // other connections are refused rather than silently ignored.
-    const auto& kwargs = options.connection_kwargs;
-    if (options.connection_class || (options.connection_pool && options.connection_pool->options().connection_class)) {
-        throw RedisClusterConfigError(
-            "AsyncRedisCluster makes its own TCP connections: connection_class is not supported (nor TLS, yet)");
-    }
-    if (kwargs.ssl_ca_certs || kwargs.ssl_certfile || kwargs.ssl_keyfile) {
-        throw RedisClusterConfigError("AsyncRedisCluster does not support TLS yet (ssl_ca_certs, ssl_certfile, ssl_keyfile)");
-    }
-    impl_ = std::make_shared<Impl>(executor_, options, async_options);
+    auto tls = tls_context_for(options);
+    impl_ = std::make_shared<Impl>(executor_, options, async_options, std::move(tls));
 }
 
 AsyncRedisCluster::~AsyncRedisCluster() {
