@@ -140,8 +140,8 @@ void NodeConnection::connect() {
                 self->fail(Failure::Connection, "Error resolving " + self->node_.name + ": " + code.message());
                 return;
             }
-            ::asio::async_connect(
-                self->stream_.socket_for_connect(), results,
+            self->stream_.async_connect(
+                results,
                 ::asio::bind_executor(self->strand_, [self, generation](std::error_code error, const auto&) {
                     if (generation != self->generation_) return;
                     if (error) {

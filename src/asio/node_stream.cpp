@@ -16,14 +16,14 @@ NodeStream::NodeStream(const ::asio::any_io_executor& executor, std::shared_ptr<
                        ConnectionOptions options, std::string endpoint)
     : tls_(std::move(tls)), options_(std::move(options)), endpoint_(std::move(endpoint)), socket_(executor) {}
 
-NodeStream::Socket& NodeStream::socket_for_connect() {
-    if (!tls_) return socket_;
-    tls_stream_.reset();  // the old session goes before the record is reset
+void NodeStream::renew_tls_stream() {
+    // The old stream may outlive this call (see holding_stream()): it
+    // stops writing to the record first.
+    if (tls_stream_) core::end_tls_handshake_record(tls_stream_->native_handle());
     record_ = {};
     received_data_ = false;
-    tls_stream_.emplace(socket_.get_executor(), tls_->context());
+    tls_stream_ = std::make_shared<TlsStream>(socket_.get_executor(), tls_->context());
     core::begin_tls_session(tls_stream_->native_handle(), options_, record_);
-    return tls_stream_->next_layer();
 }
 
 void NodeStream::handshake_done() { core::end_tls_handshake_record(tls_stream_->native_handle()); }

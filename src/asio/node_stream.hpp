@@ -6,6 +6,7 @@
 // after the connect, the descriptions of its failures) is here.
 
 #include <asio/bind_executor.hpp>
+#include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
@@ -13,7 +14,6 @@
 #include <asio/write.hpp>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -48,9 +48,6 @@ public:
                ConnectionOptions options, std::string endpoint);
 
     [[nodiscard]] bool is_tls() const noexcept { return tls_ != nullptr; }
-    /// The socket to connect: a new TLS session each time, since one that
-    /// has failed or been closed cannot be used again.
-    Socket& socket_for_connect();
     /// The TCP socket under the stream.
     Socket& socket() noexcept { return tls_stream_ ? tls_stream_->next_layer() : socket_; }
     void close() noexcept {
@@ -58,10 +55,22 @@ public:
         socket().close(ignored);
     }
 
+    /// Connects to one of `endpoints`; with TLS, on a new TLS stream, since
+    /// one that has failed or been closed cannot be used again.
+    template <class Endpoints, class Handler>
+    void async_connect(const Endpoints& endpoints, Handler&& handler) {
+        if (!tls_) {
+            ::asio::async_connect(socket_, endpoints, std::forward<Handler>(handler));
+            return;
+        }
+        renew_tls_stream();
+        ::asio::async_connect(tls_stream_->next_layer(), endpoints, holding_stream(std::forward<Handler>(handler)));
+    }
+
     /// The TLS handshake, on a connected socket of a TLS stream.
     template <class Handler>
     void async_handshake(Handler&& handler) {
-        tls_stream_->async_handshake(::asio::ssl::stream_base::client, std::forward<Handler>(handler));
+        tls_stream_->async_handshake(::asio::ssl::stream_base::client, holding_stream(std::forward<Handler>(handler)));
     }
     /// After a successful handshake.
     void handshake_done();
@@ -69,7 +78,7 @@ public:
     template <class Buffer, class Handler>
     void async_write(const Buffer& buffer, Handler&& handler) {
         if (tls_stream_) {
-            ::asio::async_write(*tls_stream_, buffer, std::forward<Handler>(handler));
+            ::asio::async_write(*tls_stream_, buffer, holding_stream(std::forward<Handler>(handler)));
         } else {
             ::asio::async_write(socket_, buffer, std::forward<Handler>(handler));
         }
@@ -81,16 +90,17 @@ public:
             socket_.async_read_some(buffer, std::forward<Handler>(handler));
             return;
         }
-        auto executor = ::asio::get_associated_executor(handler, socket().get_executor());
-        tls_stream_->async_read_some(
-            buffer, ::asio::bind_executor(executor, [this, handler = std::forward<Handler>(handler)](
-                                                        std::error_code code, std::size_t size) mutable {
-                if (size > 0) received_data_ = true;
-                // A server that closes without TLS's close_notify (as a
-                // Redis server does) has closed the connection all the same.
-                if (code == ::asio::ssl::error::stream_truncated) code = ::asio::error::eof;
-                std::move(handler)(code, size);
-            }));
+        auto executor = ::asio::get_associated_executor(handler, socket_.get_executor());
+        // Holds its stream, as holding_stream() does.
+        auto done = [this, stream = tls_stream_, handler = std::forward<Handler>(handler)](std::error_code code,
+                                                                                         std::size_t size) mutable {
+            if (size > 0 && stream == tls_stream_) received_data_ = true;
+            // A server that closes without TLS's close_notify (as a Redis
+            // server does) has closed the connection all the same.
+            if (code == ::asio::ssl::error::stream_truncated) code = ::asio::error::eof;
+            std::move(handler)(code, size);
+        };
+        tls_stream_->async_read_some(buffer, ::asio::bind_executor(executor, std::move(done)));
     }
 
     /// "TLS handshake with <node> failed: <reason>", with the hint of
@@ -103,13 +113,30 @@ public:
     [[nodiscard]] std::string first_reply_hint(std::error_code code) const;
 
 private:
+    using TlsStream = ::asio::ssl::stream<Socket>;
+
+    void renew_tls_stream();
+
+    // `handler`, holding the TLS stream its operation works on: a stream
+    // replaced by a new connect goes only once its last operation is over
+    // (an operation refers to its stream until it completes, cancelled
+    // ones included).
+    template <class Handler>
+    auto holding_stream(Handler&& handler) {
+        auto executor = ::asio::get_associated_executor(handler, socket_.get_executor());
+        return ::asio::bind_executor(
+            executor, [stream = tls_stream_, handler = std::forward<Handler>(handler)](auto&&... args) mutable {
+                std::move(handler)(std::forward<decltype(args)>(args)...);
+            });
+    }
+
     std::shared_ptr<TlsClientContext> tls_;
     ConnectionOptions options_;
     std::string endpoint_;
     Socket socket_;  // plain connections only
     // Before tls_stream_, which points to it until the handshake is over.
     rediscluster::detail::TlsHandshakeRecord record_;
-    std::optional<::asio::ssl::stream<Socket>> tls_stream_;
+    std::shared_ptr<TlsStream> tls_stream_;
     bool received_data_ = false;  // a read has returned data since the handshake
 };
 

@@ -110,6 +110,33 @@ TEST(AsyncClient, TlsConcurrentCommandsOnEveryNodeWithAClientCertificate) {
     EXPECT_EQ(masters.size(), 3U);  // the keys spread over every master
 }
 
+TEST(AsyncClient, TlsConnectionKilledByTheServerIsMadeAgain) {
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, tls_options());
+    const std::string key = "async:tls:again";
+    const auto node = rc.connection_pool()->nodes.get_master_node_by_slot(key_slot(key));
+    for (int round = 0; round < 3; ++round) {
+        std::optional<Outcome> set;
+        rc.async_execute("SET", key, round, [&](std::error_code code, Reply reply) {
+            set = Outcome{code, std::move(reply)};
+        });
+        ASSERT_TRUE(run_until(io, [&] { return set.has_value(); }));
+        EXPECT_FALSE(set->code) << set->code.message() << ": " << set->reply.str();
+        // The server drops every other client's connection, the async
+        // client's (its read pending) among them: the next command makes a
+        // new TLS connection.
+        auto kwargs = tls_options().connection_kwargs;
+        kwargs.host = node.host;
+        kwargs.port = node.port;
+        SSLClusterConnection killer(kwargs);
+        EXPECT_GE(killer.execute("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes").integer(), 1);
+        const auto got = get_once(io, rc, key);
+        ASSERT_TRUE(got);
+        EXPECT_FALSE(got->code) << got->code.message() << ": " << got->reply.str();
+        EXPECT_EQ(got->reply.str(), std::to_string(round));
+    }
+}
+
 TEST(AsyncClient, TlsCertReqsNoneAcceptsAnUnverifiableServer) {
     auto options = tls_options();
     options.connection_kwargs.ssl_ca_certs = tls_file("other-ca.crt");
