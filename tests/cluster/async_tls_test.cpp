@@ -191,6 +191,36 @@ TEST(AsyncClient, TlsWithoutAClientCertificateTheServerRefusesAndTheErrorSaysWhy
     EXPECT_NE(message.find("set ssl_certfile and ssl_keyfile"), std::string::npos) << message;
 }
 
+TEST(AsyncClient, TlsToAPortThatDoesNotSpeakTlsSaysSoWithinTheConnectTimeout) {
+    // Discovered from the TLS cluster, its nodes taken for the plain
+    // cluster's (host_port_remap): the TLS hello goes to plain nodes, which
+    // read it as the start of an inline command.
+    auto options = tls_options();
+    options.host_port_remap = HostPortRemap([](const HostPort& announced) {
+        return HostPort{announced.host,
+                        static_cast<std::uint16_t>(announced.port - test::tls_port() + test::plain_port())};
+    });
+    options.connection_kwargs.socket_connect_timeout = 300ms;
+    options.command_timeout = 1s;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, options);
+    const std::string key = "async:tls:plain-port";
+    const auto node = rc.connection_pool()->nodes.get_master_node_by_slot(key_slot(key));
+    EXPECT_GE(node.port, test::plain_port());
+    EXPECT_LT(node.port, test::tls_port());
+    const auto started = std::chrono::steady_clock::now();
+    const auto outcome = get_once(io, rc, key);
+    ASSERT_TRUE(outcome);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    EXPECT_EQ(outcome->code, asio_error::budget_exhausted) << outcome->code.message() << ": " << outcome->reply.str();
+    const std::string message(outcome->reply.str());
+    // Mostly a timeout (the node waits for the end of the line); an error
+    // reply when the hello's random bytes hold a newline.
+    EXPECT_NE(message.find(node.name), std::string::npos) << message;
+    EXPECT_NE(message.find("TLS handshake"), std::string::npos) << message;
+    EXPECT_NE(message.find("speak TLS"), std::string::npos) << message;
+}
+
 TEST(AsyncClient, TlsUnusableFilesAreConfigErrorsNamingTheFile) {
     ::asio::io_context io;
     const auto refusal = [&](const RedisClusterOptions& options) -> std::string {
