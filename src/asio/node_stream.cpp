@@ -9,7 +9,19 @@ namespace rediscluster::asio {
 namespace core = rediscluster::detail;
 
 TlsClientContext::TlsClientContext(const ConnectionOptions& options) : context_(::asio::ssl::context::tls_client) {
-    core::configure_tls_client_context(context_.native_handle(), options, password_);
+    // Asio's context takes the passphrase callback's data for its own (its
+    // destructor deletes it): the callback goes once the key is loaded,
+    // or has failed to load.
+    struct ForgetPassword {
+        SSL_CTX* ctx;
+        ~ForgetPassword() {
+            SSL_CTX_set_default_passwd_cb(ctx, nullptr);
+            SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
+        }
+    };
+    std::string password;
+    const ForgetPassword forget{context_.native_handle()};
+    core::configure_tls_client_context(context_.native_handle(), options, password);
 }
 
 NodeStream::NodeStream(const ::asio::any_io_executor& executor, std::shared_ptr<TlsClientContext> tls,

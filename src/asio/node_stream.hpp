@@ -35,7 +35,6 @@ public:
     [[nodiscard]] ::asio::ssl::context& context() noexcept { return context_; }
 
 private:
-    std::string password_;  // read by the key's passphrase callback: outlives context_
     ::asio::ssl::context context_;
 };
 

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <string>
@@ -134,6 +135,30 @@ TEST(AsyncClient, TlsConnectionKilledByTheServerIsMadeAgain) {
         ASSERT_TRUE(got);
         EXPECT_FALSE(got->code) << got->code.message() << ": " << got->reply.str();
         EXPECT_EQ(got->reply.str(), std::to_string(round));
+    }
+}
+
+TEST(AsyncClient, TlsEncryptedKeyNeedsItsPassword) {
+    auto options = tls_options();
+    options.connection_kwargs.ssl_keyfile = tls_file("client-encrypted.key");
+    std::ifstream password_file(tls_file("client-key-password.txt"));
+    std::string password;
+    std::getline(password_file, password);
+    options.connection_kwargs.ssl_password = password;
+    {
+        ::asio::io_context io;
+        AsyncRedisCluster rc(io, options);
+        const auto got = get_once(io, rc, "async:tls:encrypted-key");
+        ASSERT_TRUE(got);
+        EXPECT_FALSE(got->code) << got->code.message() << ": " << got->reply.str();
+    }
+    options.connection_kwargs.ssl_password = "wrong";
+    ::asio::io_context io;
+    try {
+        AsyncRedisCluster rc(io, options);
+        ADD_FAILURE() << "a wrong ssl_password was taken";
+    } catch (const RedisClusterConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("client-encrypted.key"), std::string::npos) << e.what();
     }
 }
 
