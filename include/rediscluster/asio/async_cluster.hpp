@@ -41,7 +41,8 @@
 // TLS: as for RedisCluster, `.connection_class =
 // connection_class<SSLClusterConnection>()` with the ssl_* options of
 // connection_kwargs (ssl_ca_certs, ssl_certfile, ssl_keyfile, ssl_password,
-// ssl_cert_reqs, ssl_check_hostname). The client's own connections then use
+// ssl_cert_reqs, ssl_check_hostname; without SSLClusterConnection they are
+// not used, as by RedisCluster). The client's own connections then use
 // asio::ssl with one context for the client, set up by the blocking
 // client's rules: the server's certificate verified (and its name checked,
 // SNI sent for host names), a client certificate for servers that require
