@@ -1,11 +1,10 @@
-// TLS with OpenSSL. Everything OpenSSL stays in this file.
+// TLS with OpenSSL for the blocking connections; the rules both clients
+// follow are in tls_session.cpp.
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <signal.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -13,6 +12,7 @@
 #include <tuple>
 
 #include "detail/tls_hints.hpp"
+#include "detail/tls_session.hpp"
 #include "detail/transport.hpp"
 #include "rediscluster/connection.hpp"
 #include "rediscluster/errors.hpp"
@@ -22,7 +22,6 @@ namespace rediscluster::detail {
 struct TlsContext {
     SSL_CTX* ctx = nullptr;
     std::string password;  // for the key's passphrase callback
-    bool verify = true;
 
     TlsContext() = default;
     TlsContext(const TlsContext&) = delete;
@@ -32,112 +31,13 @@ struct TlsContext {
 
 namespace {
 
-// OpenSSL's queued errors, emptying the queue: as one line, and what they
-// say about the server.
-struct OpensslErrors {
-    std::string text;
-    bool peer_alert = false;  // the server sent a TLS alert
-    bool not_tls = false;     // the server's bytes are not TLS records
-};
-
-OpensslErrors take_openssl_errors() {
-    OpensslErrors errors;
-    while (const unsigned long code = ERR_get_error()) {
-        char line[256];
-        ERR_error_string_n(code, line, sizeof line);
-        if (!errors.text.empty()) errors.text += "; ";
-        errors.text += line;
-        if (ERR_GET_LIB(code) == ERR_LIB_SSL) {
-            const int reason = ERR_GET_REASON(code);
-            // Reasons from SSL_AD_REASON_OFFSET on are the alerts the peer sent.
-            if (reason >= SSL_AD_REASON_OFFSET) errors.peer_alert = true;
-            if (reason == SSL_R_WRONG_VERSION_NUMBER) errors.not_tls = true;
-        }
-    }
-    if (errors.text.empty()) errors.text = "unknown error";
-    return errors;
-}
-
 std::string openssl_errors() { return take_openssl_errors().text; }
-
-// What a handshake saw, for the hint when it fails (see tls_hints.hpp).
-// Filled in by the OpenSSL callbacks below.
-struct HandshakeRecord {
-    bool certificate_requested = false;
-    std::array<char, 8> first_bytes{};
-    std::size_t first_bytes_size = 0;
-
-    [[nodiscard]] std::string_view received() const { return {first_bytes.data(), first_bytes_size}; }
-};
-
-// Called when the server asks for a client certificate and none is set:
-// note the request, and send none (the server decides what that means).
-int no_client_certificate(SSL* ssl, X509** /*certificate*/, EVP_PKEY** /*key*/) {
-    if (auto* record = static_cast<HandshakeRecord*>(SSL_get_app_data(ssl))) record->certificate_requested = true;
-    return 0;
-}
-
-// Keeps the first bytes the server sends during the handshake: whether
-// they look like TLS or like a Redis reply says which side is misconfigured.
-long record_first_bytes(BIO* bio, int operation, const char* buffer, std::size_t /*length*/, int /*argi*/,
-                        long /*argl*/, int result, std::size_t* processed) {
-    if (operation == (BIO_CB_READ | BIO_CB_RETURN) && result > 0 && processed != nullptr) {
-        auto* record = reinterpret_cast<HandshakeRecord*>(BIO_get_callback_arg(bio));
-        const std::size_t room = record->first_bytes.size() - record->first_bytes_size;
-        const std::size_t count = std::min(room, *processed);
-        std::memcpy(record->first_bytes.data() + record->first_bytes_size, buffer, count);
-        record->first_bytes_size += count;
-    }
-    return result;
-}
-
-int password_callback(char* buffer, int size, int /*rwflag*/, void* userdata) {
-    const auto* password = static_cast<const std::string*>(userdata);
-    const auto length = static_cast<int>(std::min<std::size_t>(password->size(), static_cast<std::size_t>(size)));
-    std::memcpy(buffer, password->data(), static_cast<std::size_t>(length));
-    return length;
-}
-
-[[noreturn]] void bad_file(const char* field, const std::string& path, const std::string& hint = "") {
-    throw RedisClusterConfigError(std::string(field) + ": cannot use '" + path + "'" + hint + ": " + openssl_errors());
-}
 
 std::shared_ptr<const TlsContext> build_context(const ConnectionOptions& options) {
     auto context = std::make_shared<TlsContext>();
     context->ctx = SSL_CTX_new(TLS_client_method());
     if (context->ctx == nullptr) throw ConnectionError("cannot create a TLS context: " + openssl_errors());
-    SSL_CTX* ctx = context->ctx;
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
-    context->verify = options.ssl_cert_reqs != "none";
-    SSL_CTX_set_verify(ctx, context->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
-    if (options.ssl_ca_certs) {
-        if (SSL_CTX_load_verify_locations(ctx, options.ssl_ca_certs->c_str(), nullptr) != 1) {
-            bad_file("ssl_ca_certs", *options.ssl_ca_certs);
-        }
-    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-        throw RedisClusterConfigError("cannot load the system's CA certificates: " + openssl_errors());
-    }
-    if (options.ssl_password) {
-        context->password = *options.ssl_password;
-        SSL_CTX_set_default_passwd_cb(ctx, password_callback);
-        SSL_CTX_set_default_passwd_cb_userdata(ctx, &context->password);
-    }
-    if (!options.ssl_certfile) {
-        SSL_CTX_set_client_cert_cb(ctx, no_client_certificate);
-    } else {
-        if (SSL_CTX_use_certificate_chain_file(ctx, options.ssl_certfile->c_str()) != 1) {
-            bad_file("ssl_certfile", *options.ssl_certfile);
-        }
-        const std::string& key = options.ssl_keyfile ? *options.ssl_keyfile : *options.ssl_certfile;
-        if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-            bad_file("ssl_keyfile", key, options.ssl_password ? " (is ssl_password right?)" : " (encrypted? set ssl_password)");
-        }
-        if (SSL_CTX_check_private_key(ctx) != 1) {
-            throw RedisClusterConfigError("ssl_keyfile '" + key + "' does not match ssl_certfile '" +
-                                          *options.ssl_certfile + "': " + openssl_errors());
-        }
-    }
+    configure_tls_client_context(context->ctx, options, context->password);
     return context;
 }
 
@@ -188,38 +88,18 @@ public:
         ssl_ = SSL_new(context_->ctx);
         if (ssl_ == nullptr) throw ConnectionError("cannot create a TLS session for " + endpoint_ + ": " + openssl_errors());
         SSL_set_fd(ssl_, socket_.get());
-        SSL_set_app_data(ssl_, &handshake_);
-        BIO* const socket_bio = SSL_get_rbio(ssl_);
-        BIO_set_callback_arg(socket_bio, reinterpret_cast<char*>(&handshake_));
-        BIO_set_callback_ex(socket_bio, record_first_bytes);
-        const bool ip = is_ip_literal(options.host);
-        if (!ip) {
-            // SNI, for names only (RFC 6066). SSL_set_tlsext_host_name is a
-            // macro with a C cast; this is what it expands to.
-            SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(options.host.c_str()));
-        }
-        if (context_->verify && options.ssl_check_hostname) {
-            if (ip) {
-                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), options.host.c_str());
-            } else {
-                SSL_set1_host(ssl_, options.host.c_str());
-            }
-        }
+        begin_tls_session(ssl_, options, handshake_);
         const int result = [&] {
             SigpipeGuard guard;
             return SSL_connect(ssl_);
         }();
         if (result != 1) {
             const int saved_errno = errno;
-            const long verify = SSL_get_verify_result(ssl_);
-            std::string reason;
+            std::string reason = tls_verify_failure(ssl_);
             TlsFailureFacts facts{.first_bytes = handshake_.received(),
                                           .certificate_requested = handshake_.certificate_requested,
                                           .have_certificate = have_certificate_};
-            if (verify != X509_V_OK) {
-                // Clear enough as it is: no hint.
-                reason = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
-            } else {
+            if (reason.empty()) {  // else clear enough as it is: no hint
                 const int error = SSL_get_error(ssl_, result);
                 if ((error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_SYSCALL) &&
                     (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
@@ -243,8 +123,7 @@ public:
             SSL_free(ssl_);
             throw ConnectionError("TLS handshake with " + endpoint_ + " failed: " + reason);
         }
-        // Only the handshake's bytes are of interest.
-        BIO_set_callback_ex(socket_bio, nullptr);
+        end_tls_handshake_record(ssl_);
     }
 
     ~TlsTransport() override { SSL_free(ssl_); }
@@ -321,7 +200,7 @@ private:
     std::shared_ptr<const TlsContext> context_;
     std::string endpoint_;
     bool have_certificate_;
-    HandshakeRecord handshake_;  // outlives ssl_, which points to it
+    TlsHandshakeRecord handshake_;  // outlives ssl_, which points to it
     bool received_data_ = false;  // a read has returned data since the handshake
     SSL* ssl_ = nullptr;
 };

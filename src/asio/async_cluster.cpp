@@ -20,6 +20,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <typeinfo>
 #include <unordered_map>
 
 #include "client_impl.hpp"
@@ -87,6 +88,30 @@ std::pair<error, std::string> error_of(const std::exception_ptr& thrown) {
     } catch (const std::exception& e) {
         return {error::invalid_command, e.what()};
     }
+}
+
+// The TLS context of the client's connections when its connection_class
+// makes SSLClusterConnection (the blocking client's switch to TLS), built
+// before the discovery so that an unusable file is reported as such; null
+// for ClusterConnection. The client makes its own connections, so a factory
+// of any other class is refused rather than silently not used.
+std::shared_ptr<TlsClientContext> tls_context_for(const RedisClusterOptions& options) {
+    const bool own_pool = !options.connection_pool;
+    const ConnectionFactory& factory =
+        own_pool ? options.connection_class : options.connection_pool->options().connection_class;
+    const ConnectionOptions& kwargs =
+        own_pool ? options.connection_kwargs : options.connection_pool->options().connection_kwargs;
+    if (!factory) return nullptr;
+    // Built, not connected: only its class is of interest.
+    const auto probe = factory(kwargs);
+    if (probe) {
+        const ClusterConnection& connection = *probe;
+        if (typeid(connection) == typeid(SSLClusterConnection)) return std::make_shared<TlsClientContext>(kwargs);
+        if (typeid(connection) == typeid(ClusterConnection)) return nullptr;
+    }
+    throw RedisClusterConfigError(
+        "AsyncRedisCluster makes its own connections: its connection_class must make ClusterConnection or "
+        "SSLClusterConnection");
 }
 
 }  // namespace
@@ -412,7 +437,7 @@ NodeConnection* AsyncRedisCluster::Impl::connection_to(const NodeInfo& node) {
         options.port = node.port;
         options.readonly = options.readonly || (read_from_replicas && !node.is_master());
         connection = std::make_shared<NodeConnection>(strand, weak_from_this(), node, std::move(options),
-                                                      async_options.max_inflight);
+                                                      async_options.max_inflight, tls);
     }
     return connection.get();
 }
@@ -561,17 +586,8 @@ AsyncRedisCluster::AsyncRedisCluster(executor_type executor, RedisClusterOptions
     if (async_options.max_inflight == 0) {
         throw RedisClusterConfigError("max_inflight must be at least 1 (commands in flight per node)");
     }
-    // Its connections are its own plain TCP sockets: options that ask for
-    // other connections are refused rather than silently ignored.
-    const auto& kwargs = options.connection_kwargs;
-    if (options.connection_class || (options.connection_pool && options.connection_pool->options().connection_class)) {
-        throw RedisClusterConfigError(
-            "AsyncRedisCluster makes its own TCP connections: connection_class is not supported (nor TLS, yet)");
-    }
-    if (kwargs.ssl_ca_certs || kwargs.ssl_certfile || kwargs.ssl_keyfile) {
-        throw RedisClusterConfigError("AsyncRedisCluster does not support TLS yet (ssl_ca_certs, ssl_certfile, ssl_keyfile)");
-    }
-    impl_ = std::make_shared<Impl>(executor_, options, async_options);
+    auto tls = tls_context_for(options);
+    impl_ = std::make_shared<Impl>(executor_, options, async_options, std::move(tls));
 }
 
 AsyncRedisCluster::~AsyncRedisCluster() {

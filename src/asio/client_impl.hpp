@@ -289,9 +289,11 @@ private:
 // --- the client --------------------------------------------------------------------
 
 struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnection::Owner {
-    Impl(const executor_type& client_executor, RedisClusterOptions& options, AsyncOptions async)
+    Impl(const executor_type& client_executor, RedisClusterOptions& options, AsyncOptions async,
+         std::shared_ptr<TlsClientContext> tls_context)
         : executor(client_executor),
           strand(::asio::make_strand(client_executor)),
+          tls(std::move(tls_context)),
           pool(core::make_client_pool(options)),
           client(std::make_unique<core::ClientCore>(pool, options)),
           read_from_replicas(options.read_from_replicas),
@@ -304,6 +306,9 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
 
     executor_type executor;
     ::asio::strand<executor_type> strand;
+    // Every connection's TLS settings (one context for the client); null
+    // for plain TCP.
+    std::shared_ptr<TlsClientContext> tls;
     std::shared_ptr<ClusterConnectionPool> pool;
     // The blocking client's core: its catalog routes commands, its
     // background refresher re-discovers the topology, and its driver runs

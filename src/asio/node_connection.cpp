@@ -21,13 +21,13 @@ constexpr std::size_t kReadSize = 64 * 1024;
 }  // namespace
 
 NodeConnection::NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeInfo node, ConnectionOptions options,
-                               std::size_t max_inflight)
+                               std::size_t max_inflight, std::shared_ptr<TlsClientContext> tls)
     : strand_(std::move(strand)),
       owner_(std::move(owner)),
       node_(std::move(node)),
       options_(std::move(options)),
       max_inflight_(max_inflight),
-      socket_(strand_),
+      stream_(strand_, std::move(tls), options_, node_.name),
       resolver_(strand_),
       deadline_(strand_),
       core_(options_.parser_limits),
@@ -70,8 +70,7 @@ void NodeConnection::cancel(std::uint64_t id) {
 void NodeConnection::close() {
     state_ = State::Closed;
     ++generation_;
-    std::error_code ignored;
-    socket_.close(ignored);
+    stream_.close();
     resolver_.cancel();
     deadline_.cancel();
     backlog_.clear();
@@ -127,8 +126,12 @@ void NodeConnection::connect() {
     const auto generation = generation_;
     deadline_.expires_after(options_.socket_connect_timeout);
     deadline_.async_wait([self = shared_from_this(), generation](std::error_code code) {
-        if (code || generation != self->generation_ || self->state_ != State::Connecting) return;
-        self->fail(Failure::Connection, "Timeout connecting to " + self->node_.name);
+        if (code || generation != self->generation_) return;
+        if (self->state_ == State::Handshaking) {
+            self->fail(Failure::Connection, self->stream_.handshake_timeout());
+        } else if (self->state_ == State::Connecting) {
+            self->fail(Failure::Connection, "Timeout connecting to " + self->node_.name);
+        }
     });
     resolver_.async_resolve(
         node_.host, std::to_string(node_.port),
@@ -139,8 +142,8 @@ void NodeConnection::connect() {
                 self->fail(Failure::Connection, "Error resolving " + self->node_.name + ": " + code.message());
                 return;
             }
-            ::asio::async_connect(
-                self->socket_, results,
+            self->stream_.async_connect(
+                results,
                 ::asio::bind_executor(self->strand_, [self, generation](std::error_code error, const auto&) {
                     if (generation != self->generation_) return;
                     if (error) {
@@ -148,13 +151,36 @@ void NodeConnection::connect() {
                         return;
                     }
                     std::error_code ignored;
-                    self->socket_.set_option(::asio::ip::tcp::no_delay(true), ignored);
-                    self->state_ = State::Ready;
-                    self->deadline_.cancel();
-                    self->read();
-                    self->flush();
+                    self->stream_.socket().set_option(::asio::ip::tcp::no_delay(true), ignored);
+                    if (self->stream_.is_tls()) {
+                        self->start_tls(generation);
+                    } else {
+                        self->ready();
+                    }
                 }));
         }));
+}
+
+void NodeConnection::start_tls(std::uint64_t generation) {
+    // Still under the connect's deadline.
+    state_ = State::Handshaking;
+    stream_.async_handshake(
+        ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code) {
+            if (generation != self->generation_) return;
+            if (code) {
+                self->fail(Failure::Connection, self->stream_.handshake_failure(code));
+                return;
+            }
+            self->stream_.handshake_done();
+            self->ready();
+        }));
+}
+
+void NodeConnection::ready() {
+    state_ = State::Ready;
+    deadline_.cancel();
+    read();
+    flush();
 }
 
 void NodeConnection::schedule_flush() {
@@ -175,14 +201,15 @@ void NodeConnection::flush() {
     writing_ = true;
     arm_deadline();
     const auto generation = generation_;
-    ::asio::async_write(socket_, ::asio::buffer(bytes.data(), bytes.size()),
+    stream_.async_write(::asio::buffer(bytes.data(), bytes.size()),
                         ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code,
                                                                                                std::size_t) {
                             if (generation != self->generation_) return;
                             self->writing_ = false;
                             if (code) {
                                 self->fail(Failure::Connection,
-                                           "Error writing to " + self->node_.name + ": " + code.message());
+                                           "Error writing to " + self->node_.name + ": " + code.message() +
+                                               self->stream_.first_reply_hint(code));
                                 return;
                             }
                             self->core_.commit_write();
@@ -192,7 +219,7 @@ void NodeConnection::flush() {
 
 void NodeConnection::read() {
     const auto generation = generation_;
-    socket_.async_read_some(
+    stream_.async_read_some(
         ::asio::buffer(read_buffer_),
         ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code, std::size_t size) {
             if (generation != self->generation_) return;
@@ -201,7 +228,8 @@ void NodeConnection::read() {
             if (code) {
                 const std::string what = code == ::asio::error::eof ? std::string("Connection closed by server")
                                                                     : code.message();
-                self->fail(Failure::Connection, "Connection to " + self->node_.name + " lost: " + what);
+                self->fail(Failure::Connection, "Connection to " + self->node_.name + " lost: " + what +
+                                                    self->stream_.first_reply_hint(code));
                 return;
             }
             auto& consumed = self->consumed_;
@@ -268,8 +296,7 @@ void NodeConnection::admit_backlog() {
 
 void NodeConnection::fail(Failure written_failure, const std::string& description) {
     ++generation_;
-    std::error_code ignored;
-    socket_.close(ignored);
+    stream_.close();
     resolver_.cancel();
     deadline_.cancel();
     writing_ = false;

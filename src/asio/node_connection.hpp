@@ -1,7 +1,7 @@
 #pragma once
 
-// One pipelined TCP connection to a node, for the asynchronous client: the
-// socket work around a MultiplexerCore, on the client's strand.
+// One pipelined TCP (or TLS) connection to a node, for the asynchronous
+// client: the socket work around a MultiplexerCore, on the client's strand.
 //
 //  - submit() queues a command; a flush is posted once per turn, so every
 //    command submitted during one turn of the executor leaves in one write.
@@ -14,7 +14,8 @@
 //  - The connection is made on the first submit(), with the handshake
 //    (HELLO 3, AUTH, CLIENT SETNAME, READONLY as the options say) queued
 //    before any command, in the same write. A refused handshake fails the
-//    connection.
+//    connection. With TLS, the TLS handshake follows the TCP connect, both
+//    within socket_connect_timeout.
 //  - A failure (refused connect, reset, EOF, socket_timeout without a
 //    byte while replies are due, a malformed reply) fails every command in
 //    it, each with the failure that fits it (see fail()), and leaves the
@@ -33,6 +34,7 @@
 
 #include "detail/multiplexer_core.hpp"
 #include "detail/retry_policy.hpp"
+#include "node_stream.hpp"
 #include "rediscluster/asio/async_cluster.hpp"
 #include "rediscluster/connection.hpp"
 #include "rediscluster/nodes.hpp"
@@ -56,8 +58,9 @@ public:
 
     using Strand = ::asio::strand<::asio::any_io_executor>;
 
+    /// Plain TCP when `tls` is null; TLS with the client's context otherwise.
     NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeInfo node, ConnectionOptions options,
-                   std::size_t max_inflight);
+                   std::size_t max_inflight, std::shared_ptr<TlsClientContext> tls = nullptr);
 
     /// Queues command `id` (ASKING first when `asking`). With `block` > 0,
     /// `packed` is a MULTI ... EXEC block of that many replies, which reach
@@ -75,10 +78,12 @@ public:
     [[nodiscard]] bool idle() const noexcept { return core_.idle() && backlog_.empty(); }
 
 private:
-    enum class State { Disconnected, Connecting, Ready, Closed };
+    enum class State { Disconnected, Connecting, Handshaking, Ready, Closed };
 
     void enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block);
     void connect();
+    void start_tls(std::uint64_t generation);
+    void ready();
     void queue_handshake();
     void schedule_flush();
     void flush();
@@ -100,7 +105,7 @@ private:
     // Bumped when the socket is closed: handlers of the earlier socket see
     // a different number and leave.
     std::uint64_t generation_ = 0;
-    ::asio::ip::tcp::socket socket_;
+    NodeStream stream_;
     ::asio::ip::tcp::resolver resolver_;
     ::asio::steady_timer deadline_;
     rediscluster::detail::MultiplexerCore core_;

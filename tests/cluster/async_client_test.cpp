@@ -33,6 +33,12 @@ using namespace std::chrono_literals;
 using asio_error = rediscluster::asio::error;
 using rediscluster::asio::AsyncRedisCluster;
 
+// A connection class of the user's own.
+class CustomConnection : public ClusterConnection {
+public:
+    using ClusterConnection::ClusterConnection;
+};
+
 RedisClusterOptions plain_options() {
     RedisClusterOptions options;
     options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
@@ -242,10 +248,13 @@ TEST(AsyncClient, BadArgumentsFailTheOperationNamingTheProblem) {
     EXPECT_NE(refused_reply.str().find("SELECT"), std::string_view::npos) << refused_reply.str();
     EXPECT_THROW((void)AsyncRedisCluster(io, plain_options(), {.max_inflight = 0}), RedisClusterConfigError);
     auto tls = plain_options();
+    tls.connection_class = connection_class<SSLClusterConnection>();
     tls.connection_kwargs.ssl_ca_certs = "/nonexistent/ca.crt";
     EXPECT_THROW((void)AsyncRedisCluster(io, tls, {}), RedisClusterConfigError);
+    // It makes its own connections: a connection_class of another class is
+    // refused rather than silently not used.
     auto factory = plain_options();
-    factory.connection_class = connection_class<SSLClusterConnection>();
+    factory.connection_class = connection_class<CustomConnection>();
     EXPECT_THROW((void)AsyncRedisCluster(io, factory, {}), RedisClusterConfigError);
 }
 

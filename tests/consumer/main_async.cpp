@@ -1,7 +1,7 @@
 // Built against the installed rediscluster::asio; exits non-zero if it
 // misbehaves. Needs no server: the client is built without discovering,
 // and an operation launched after its end must complete with
-// operation_aborted.
+// operation_aborted; a TLS client is built too.
 #include <rediscluster/asio/async_cluster.hpp>
 
 #include <asio/experimental/deferred.hpp>
@@ -21,6 +21,11 @@ int main() {
     std::move(late)([&](std::error_code c, rediscluster::Reply) { code = c; });
     io.run();
     const std::error_code response = rediscluster::asio::error::response;
+    // TLS: the client's asio::ssl context is made in the constructor (here
+    // with the system's CA certificates), so OpenSSL must link too.
+    rediscluster::RedisClusterOptions tls_options{.startup_nodes = {{"127.0.0.1", 7100}}, .init_slot_cache = false};
+    tls_options.connection_class = rediscluster::connection_class<rediscluster::SSLClusterConnection>();
+    rediscluster::asio::AsyncRedisCluster tls(io, tls_options);
     const bool ok = code == asio::error::operation_aborted &&
                     std::string(response.category().name()) == "rediscluster.asio";
     std::puts(ok ? "consumer: installed rediscluster::asio works" : "consumer: unexpected result");

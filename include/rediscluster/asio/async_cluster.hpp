@@ -36,7 +36,23 @@
 // FLUSHALL...), a multi-key command whose keys span slots, and a blocking
 // command (BLPOP, XREAD BLOCK, WAIT...) run through the blocking client's
 // driver on a thread of their own, and complete on the executor like any
-// other. TLS is not supported yet (the connections are plain TCP).
+// other.
+//
+// TLS: as for RedisCluster, `.connection_class =
+// connection_class<SSLClusterConnection>()` with the ssl_* options of
+// connection_kwargs (ssl_ca_certs, ssl_certfile, ssl_keyfile, ssl_password,
+// ssl_cert_reqs, ssl_check_hostname; without SSLClusterConnection they are
+// not used, as by RedisCluster). The client's own connections then use
+// asio::ssl with one context for the client, set up by the blocking
+// client's rules: the server's certificate verified (and its name checked,
+// SNI sent for host names), a client certificate for servers that require
+// one. The TLS handshake follows the TCP connect, both within
+// socket_connect_timeout. A failed handshake fails the connection like a
+// refused connect (error::connection, retried within command_timeout, then
+// error::budget_exhausted listing the attempts), its message naming the
+// node and the reason ("TLS handshake with 127.0.0.1:7100 failed:
+// certificate verify failed: ...") with the blocking client's hints (a
+// server that asked for a client certificate when none is set...).
 //
 // Names: this library's namespace is rediscluster::asio. Code that says
 // `using namespace rediscluster;` must then name Asio's own as ::asio.
@@ -250,8 +266,10 @@ public:
     /// Checks the options and discovers the cluster, as RedisCluster's
     /// constructor does, and blocking like it (the discovery reuses the
     /// blocking pool and NodeManager). Throws RedisClusterConfigError for
-    /// invalid options (`max_inflight` of 0 included, and a connection_class
-    /// or TLS options, not supported yet) and
+    /// invalid options (`max_inflight` of 0 included), for an unusable TLS
+    /// file (naming the option and the file, as SSLClusterConnection does)
+    /// and for a connection_class that makes neither ClusterConnection nor
+    /// SSLClusterConnection (the client makes its own connections), and
     /// RedisClusterException when no startup node answers.
     AsyncRedisCluster(executor_type executor, RedisClusterOptions options, AsyncOptions async_options = {});
     AsyncRedisCluster(::asio::io_context& context, RedisClusterOptions options, AsyncOptions async_options = {})
