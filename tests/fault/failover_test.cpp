@@ -23,7 +23,7 @@ constexpr std::size_t kKeysPerThread = 200;
 // acknowledged so the data can be checked afterwards.
 struct WriteReadLoad {
     RedisCluster& rc;
-    std::vector<std::map<std::string, std::string>> acknowledged = std::vector<std::map<std::string, std::string>>(kThreads);
+    AcknowledgedWrites acknowledged = AcknowledgedWrites(kThreads);
 
     bool operator()(int thread, std::size_t i) {
         const std::string key = "t" + std::to_string(thread) + ":" + std::to_string(i % kKeysPerThread);
@@ -31,17 +31,6 @@ struct WriteReadLoad {
         rc.set(key, value);
         acknowledged[static_cast<std::size_t>(thread)][key] = value;
         return rc.get(key) == value;
-    }
-
-    // Keys whose acknowledged value cannot be read back.
-    std::vector<std::string> lost(RedisCluster& reader) const {
-        std::vector<std::string> missing;
-        for (const auto& keys : acknowledged) {
-            for (const auto& [key, value] : keys) {
-                if (reader.get(key) != value) missing.push_back(key);
-            }
-        }
-        return missing;
     }
 };
 
@@ -81,7 +70,7 @@ TEST_P(FaultFailover, PlannedFailoverUnderLoadReachesNoCallerAndLosesNothing) {
     const auto summary = summarize(records);
     EXPECT_EQ(summary.errors, 0u) << summary.first_error_text;
     EXPECT_EQ(summary.wrong_answers, 0u);
-    const auto lost = work.lost(rc);
+    const auto lost = lost_writes(rc, work.acknowledged);
     EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged writes unreadable, e.g. " << lost.front();
     // The writes after the failover really went to the new master.
     EXPECT_GT(command_calls(replica, "set"), 0);
@@ -112,11 +101,7 @@ TEST_P(FaultFailover, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) 
 
     const auto killed_at = Clock::now();
     cluster.kill(master);
-    const auto survivors = [&] {
-        auto ports = cluster.ports();
-        std::erase(ports, master);
-        return ports;
-    }();
+    const auto survivors = without(cluster.ports(), master);
     ASSERT_TRUE(eventually([&] { return cluster.role(replica) == "master"; }, 30s)) << "no replica took over";
     // Promoted, and the cluster serves every slot again (a node may still
     // answer CLUSTERDOWN for a while after the promotion).
@@ -147,7 +132,7 @@ TEST_P(FaultFailover, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) 
     // Writes acknowledged by the killed master just before it died may not
     // have reached its replica (replication is asynchronous): reported, not
     // judged; that is the cluster's guarantee, not the client's.
-    const auto lost = work.lost(rc);
+    const auto lost = lost_writes(rc, work.acknowledged);
     report("master killed (SIGKILL)" + mode(),
            std::to_string(kThreads) + " threads SET+GET, " + std::to_string(summary.operations) + " ops",
            std::to_string(summary.errors) + " errors, all between the kill and " + millis(after_promotion) +

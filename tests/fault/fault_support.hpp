@@ -15,6 +15,7 @@
 #include "fault_cluster.hpp"
 #include "load.hpp"
 #include "rediscluster/client.hpp"
+#include "rediscluster/slot.hpp"
 
 namespace rediscluster::test {
 
@@ -103,6 +104,45 @@ inline std::int64_t expect_pool_matches_servers(const ClusterConnectionPool& poo
     EXPECT_TRUE(matched) << "pool " << pool.created_connections() << ", servers " << seen
                          << connection_breakdown(pool, live);
     return seen;
+}
+
+/// What each thread (or coroutine) of a load had acknowledged last, per key.
+using AcknowledgedWrites = std::vector<std::map<std::string, std::string>>;
+
+/// Keys whose acknowledged value `reader` cannot read back.
+inline std::vector<std::string> lost_writes(RedisCluster& reader, const AcknowledgedWrites& acknowledged) {
+    std::vector<std::string> missing;
+    for (const auto& keys : acknowledged) {
+        for (const auto& [key, value] : keys) {
+            if (reader.get(key) != value) missing.push_back(key);
+        }
+    }
+    return missing;
+}
+
+/// `ports` without `gone` (the survivors of a killed node).
+inline std::vector<std::uint16_t> without(std::vector<std::uint16_t> ports, std::uint16_t gone) {
+    std::erase(ports, gone);
+    return ports;
+}
+
+/// "{tag}": a hash tag whose slot is `slot`.
+inline std::string hash_tag_in_slot(std::uint16_t slot) {
+    const auto key = key_in_slot(slot, "");
+    return key.substr(0, key.find('}') + 1);
+}
+
+/// `count` hash tags ("{frozen:N}") whose slots `master` serves (or, with
+/// `served` false, another master does), by the pool's slot map.
+inline std::vector<std::string> tags_of(const ClusterConnectionPool& pool, std::uint16_t master, bool served,
+                                        std::size_t count) {
+    std::vector<std::string> tags;
+    for (std::size_t i = 0; tags.size() < count; ++i) {
+        const std::string tag = "frozen:" + std::to_string(i);
+        const bool on_master = pool.get_master_node_by_slot(key_slot(tag)).port == master;
+        if (on_master == served) tags.push_back("{" + tag + "}");
+    }
+    return tags;
 }
 
 /// One row of the fault table, on stdout and as a test property.

@@ -7,7 +7,6 @@
 #include <csignal>
 
 #include "fault_support.hpp"
-#include "rediscluster/slot.hpp"
 
 namespace rediscluster::test {
 namespace {
@@ -22,24 +21,12 @@ constexpr auto kFrozenFor = 1200ms;
 // The stated bound for commands of the other slots while a node is frozen.
 constexpr auto kUnaffectedBound = 100ms;
 
-// Hash tags whose slots `master` serves (or, with `served` false, another
-// master does).
-std::vector<std::string> tags_of(const RedisCluster& rc, std::uint16_t master, bool served, std::size_t count) {
-    std::vector<std::string> tags;
-    for (std::size_t i = 0; tags.size() < count; ++i) {
-        const std::string tag = "frozen:" + std::to_string(i);
-        const bool on_master = rc.connection_pool->get_master_node_by_slot(key_slot(tag)).port == master;
-        if (on_master == served) tags.push_back("{" + tag + "}");
-    }
-    return tags;
-}
-
 TEST(FaultFrozenNode, OnlyTheFrozenNodesSlotsTimeOutAndEverythingRecovers) {
     FaultCluster cluster;
     RedisCluster rc(fault_client_options(cluster, kSocketTimeout));
     const auto frozen = cluster.port(0);
-    const auto frozen_tags = tags_of(rc, frozen, true, 64);
-    const auto other_tags = tags_of(rc, frozen, false, 64);
+    const auto frozen_tags = tags_of(*rc.connection_pool, frozen, true, 64);
+    const auto other_tags = tags_of(*rc.connection_pool, frozen, false, 64);
 
     // Threads 0..7 use the frozen node's keys, 8..15 the others'.
     BackgroundLoad load(2 * kThreadsPerSide, 1'000'000, 60s, [&](int thread, std::size_t i) {
