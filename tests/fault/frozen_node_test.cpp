@@ -47,18 +47,11 @@ TEST(FaultFrozenNode, OnlyTheFrozenNodesSlotsTimeOutAndEverythingRecovers) {
     std::this_thread::sleep_for(2s);
     const auto records = load.stop();
 
-    std::vector<OpRecord> frozen_side;
-    std::vector<OpRecord> other_side;
-    for (const auto& record : records) (record.thread < kThreadsPerSide ? frozen_side : other_side).push_back(record);
+    const auto [frozen_side, other_side] = split_by_thread(records, kThreadsPerSide);
 
     // The other slots: no error, latency within the stated bound, even
     // while the node was frozen.
-    const auto others = summarize(other_side);
-    const auto others_during = summarize(started_between(other_side, frozen_at, resumed_at));
-    EXPECT_EQ(others.errors, 0u) << others.first_error_text;
-    EXPECT_EQ(others.wrong_answers, 0u);
-    EXPECT_GT(others_during.operations, 100u / kLoadScale);
-    EXPECT_LE(others_during.max_duration, kUnaffectedBound) << millis(others_during.max_duration);
+    const auto others_during = expect_unharmed(other_side, frozen_at, resumed_at, kUnaffectedBound);
 
     // The frozen node's slots: only TimeoutError, each within the socket
     // timeout (plus scheduling slack), and only while it was frozen.
