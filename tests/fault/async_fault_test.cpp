@@ -191,7 +191,8 @@ TEST(FaultAsync, SlotsMovedUnderLoadReachNoCoroutineAndLoseNoKey) {
 }
 
 // The blocking frozen-node scenario, carried on until the frozen master is
-// failed over: half the coroutines use its slots, half the others.
+// failed over: half the coroutines use its slots, half the others, and an
+// open-loop stream its slots too.
 TEST(FaultAsync, FrozenMasterTimesOutOnlyItsSlotsUntilItsReplicaTakesOver) {
     constexpr auto kSocketTimeout = 250ms;
     constexpr int kPerSide = kCoroutines / 2;
@@ -221,9 +222,15 @@ TEST(FaultAsync, FrozenMasterTimesOutOnlyItsSlotsUntilItsReplicaTakesOver) {
         other_tags = tags_of(*mapper.connection_pool, frozen, false, 64);
     }
     AsyncWriteReadLoad load(options, {}, kCoroutines, kOpsPerCoroutine, kLoadLimit, [&](int coroutine, std::size_t i) {
+        if (coroutine < 0) return frozen_tags[i % frozen_tags.size()] + ":open:" + std::to_string(i);
         const auto& tags = coroutine < kPerSide ? frozen_tags : other_tags;
         return tags[(static_cast<std::size_t>(coroutine) * 7 + i) % tags.size()] + ":" + std::to_string(coroutine);
     });
+    // And new operations on its slots every 5 ms, whatever became of the
+    // earlier ones (coroutine -1, on the frozen side): the frozen node's
+    // connection goes on being written to, which must not postpone its
+    // commands' socket timeout.
+    load.start_open_loop(5ms);
     ASSERT_TRUE(eventually([&] { return load.completed() > kWarmUpOps; }, 20s));
 
     const auto frozen_at = Clock::now();

@@ -2,6 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <array>
@@ -31,53 +32,74 @@ AsyncWriteReadLoad::AsyncWriteReadLoad(const RedisClusterOptions& options, async
                                        int coroutines, std::size_t ops_per_coroutine,
                                        std::chrono::milliseconds time_limit, KeyOf key_of)
     : key_of_(std::move(key_of)),
+      ops_per_coroutine_(ops_per_coroutine),
+      deadline_(Clock::now() + time_limit),
       work_(io_.get_executor()),
       client_(std::make_unique<async::AsyncRedisCluster>(io_, options, async_options)),
-      records_(static_cast<std::size_t>(coroutines)),
-      acknowledged_(static_cast<std::size_t>(coroutines)) {
-    const auto deadline = Clock::now() + time_limit;
-    running_ = coroutines;
-    for (int c = 0; c < coroutines; ++c) {
-        ::asio::co_spawn(io_, run_coroutine(c, ops_per_coroutine, deadline), [this](const std::exception_ptr&) {
-            // Its records are complete: release them to stop().
-            running_.fetch_sub(1, std::memory_order_release);
-        });
-    }
+      records_(static_cast<std::size_t>(coroutines) + 1),
+      acknowledged_(static_cast<std::size_t>(coroutines) + 1) {
+    for (int c = 0; c < coroutines; ++c) spawn(run_coroutine(c));
     thread_ = std::thread([this] { io_.run(); });
 }
 
-::asio::awaitable<void> AsyncWriteReadLoad::run_coroutine(int coroutine, std::size_t ops, Clock::time_point deadline) {
-    auto& records = records_[static_cast<std::size_t>(coroutine)];
-    auto& acknowledged = acknowledged_[static_cast<std::size_t>(coroutine)];
-    for (std::size_t i = 0; i < ops && !stopping_.load(std::memory_order_relaxed); ++i) {
-        OpRecord record;
-        record.thread = coroutine;
-        record.start = Clock::now();
-        if (record.start >= deadline) break;
-        try {
-            const std::string key = key_of_(coroutine, i);
-            const std::string value = "v" + std::to_string(i);
-            std::error_code code;
-            Reply reply = co_await client_->async_execute("SET", key, value, ::asio::redirect_error(::asio::use_awaitable, code));
-            if (code) {
-                // It may have run or not: the key's value is unknown now.
-                acknowledged.erase(key);
-            } else {
-                acknowledged[key] = value;
-                reply = co_await client_->async_execute("GET", key, ::asio::redirect_error(::asio::use_awaitable, code));
-            }
-            if (code) {
-                record.error = describe_error(code, reply.is_error() ? reply.str() : std::string_view());
-            } else {
-                record.wrong_answer = !reply.is_string() || reply.str() != value;
-            }
-        } catch (const std::exception& e) {
-            record.error = std::string("exception: ") + e.what();
-        }
-        record.duration = Clock::now() - record.start;
-        records.push_back(std::move(record));
-        completed_.fetch_add(1, std::memory_order_relaxed);
+void AsyncWriteReadLoad::spawn(::asio::awaitable<void> work) {
+    running_.fetch_add(1, std::memory_order_relaxed);
+    ::asio::co_spawn(io_, std::move(work), [this](const std::exception_ptr&) {
+        // Its records are complete: release them to stop().
+        running_.fetch_sub(1, std::memory_order_release);
+    });
+}
+
+void AsyncWriteReadLoad::start_open_loop(std::chrono::milliseconds period) { spawn(run_open_loop(period)); }
+
+::asio::awaitable<void> AsyncWriteReadLoad::run_coroutine(int coroutine) {
+    for (std::size_t i = 0; i < ops_per_coroutine_ && !stopping_.load(std::memory_order_relaxed); ++i) {
+        const auto start = Clock::now();
+        if (start >= deadline_) break;
+        co_await run_operation(coroutine, i, start);
     }
+}
+
+::asio::awaitable<void> AsyncWriteReadLoad::run_open_loop(std::chrono::milliseconds period) {
+    ::asio::steady_timer timer(io_);
+    for (std::size_t i = 0; i < ops_per_coroutine_ && !stopping_.load(std::memory_order_relaxed); ++i) {
+        const auto start = Clock::now();
+        if (start >= deadline_) break;
+        spawn(run_operation(-1, i, start));
+        timer.expires_at(start + period);
+        co_await timer.async_wait(::asio::use_awaitable);
+    }
+}
+
+::asio::awaitable<void> AsyncWriteReadLoad::run_operation(int coroutine, std::size_t iteration, Clock::time_point start) {
+    const auto own = coroutine < 0 ? records_.size() - 1 : static_cast<std::size_t>(coroutine);
+    auto& acknowledged = acknowledged_[own];
+    OpRecord record;
+    record.thread = coroutine;
+    record.start = start;
+    try {
+        const std::string key = key_of_(coroutine, iteration);
+        const std::string value = "v" + std::to_string(iteration);
+        std::error_code code;
+        Reply reply = co_await client_->async_execute("SET", key, value, ::asio::redirect_error(::asio::use_awaitable, code));
+        if (code) {
+            // It may have run or not: the key's value is unknown now.
+            acknowledged.erase(key);
+        } else {
+            acknowledged[key] = value;
+            reply = co_await client_->async_execute("GET", key, ::asio::redirect_error(::asio::use_awaitable, code));
+        }
+        if (code) {
+            record.error = describe_error(code, reply.is_error() ? reply.str() : std::string_view());
+        } else {
+            record.wrong_answer = !reply.is_string() || reply.str() != value;
+        }
+    } catch (const std::exception& e) {
+        record.error = std::string("exception: ") + e.what();
+    }
+    record.duration = Clock::now() - start;
+    records_[own].push_back(std::move(record));
+    completed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 namespace {

@@ -49,6 +49,12 @@ public:
     AsyncWriteReadLoad(const AsyncWriteReadLoad&) = delete;
     AsyncWriteReadLoad& operator=(const AsyncWriteReadLoad&) = delete;
 
+    /// One more stream, open loop: every `period` a new operation starts
+    /// without waiting for the ones before (as independent requests do),
+    /// so a node that stops answering goes on being written to. Its
+    /// operations are coroutine -1's (to `key_of` and in the records), each
+    /// wants a key of its own, and it stops with the others.
+    void start_open_loop(std::chrono::milliseconds period);
     /// Asks the coroutines to stop after their current operation and waits
     /// up to `limit` for them. Coroutines still running then are hung: the
     /// test fails, and the client is cancelled, which completes their
@@ -63,17 +69,24 @@ public:
     [[nodiscard]] std::shared_ptr<ClusterConnectionPool> connection_pool() const { return client_->connection_pool(); }
 
 private:
-    ::asio::awaitable<void> run_coroutine(int coroutine, std::size_t ops, Clock::time_point deadline);
+    ::asio::awaitable<void> run_coroutine(int coroutine);
+    ::asio::awaitable<void> run_open_loop(std::chrono::milliseconds period);
+    // One SET + GET, recorded in the records and acknowledged writes of
+    // `coroutine` (the last ones for -1).
+    ::asio::awaitable<void> run_operation(int coroutine, std::size_t iteration, Clock::time_point start);
+    void spawn(::asio::awaitable<void> work);
 
     KeyOf key_of_;
+    std::size_t ops_per_coroutine_;
+    Clock::time_point deadline_;
     ::asio::io_context io_;
     ::asio::executor_work_guard<::asio::io_context::executor_type> work_;
     std::unique_ptr<rediscluster::asio::AsyncRedisCluster> client_;
     std::atomic<bool> stopping_{false};
     std::atomic<std::size_t> completed_{0};
     std::atomic<int> running_{0};
-    // One per coroutine, written on the io_context's thread only until
-    // stop() has seen every coroutine end.
+    // One per coroutine, and the open loop's last; written on the
+    // io_context's thread only until stop() has seen every coroutine end.
     std::vector<std::vector<OpRecord>> records_;
     AcknowledgedWrites acknowledged_;
     bool stopped_ = false;
