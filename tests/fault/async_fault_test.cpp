@@ -247,14 +247,25 @@ TEST(FaultAsync, FrozenMasterTimesOutOnlyItsSlotsUntilItsReplicaTakesOver) {
     // while the node was frozen.
     const auto others_during = expect_unharmed(other_side, frozen_at, promoted_at, kUnaffectedBound);
 
-    // The frozen node's slots: only a silent or lost node's errors, each
-    // within the configured timeouts, only once it was frozen.
+    // The frozen node's slots: only a silent or lost node's errors, only
+    // once it was frozen, and every call within the configured timeouts. A command
+    // still queued, unwritten, on the shared connection when the socket
+    // timeout strikes never left, so it is retried (the blocking client's
+    // threads, each on a connection of its own, seldom meet that case):
+    // the machine allows the retry while the command's budget
+    // (command_timeout, the socket timeout here) lasts, then waits for a
+    // discovery, which may itself wait a socket timeout on the frozen seed,
+    // and the retry may take one more.
+    constexpr auto kCommandBound = 3 * kSocketTimeout + 250ms;
     const auto mine = summarize(frozen_side);
+    EXPECT_LE(mine.max_duration, kCommandBound) << millis(mine.max_duration);
+    // A command whose retries of a connection lost that way ran out of
+    // budget ends in budget_exhausted, its attempts each a timeout.
+    std::string unexpected;
+    EXPECT_EQ(errors_outside(frozen_side, {"timeout", "connection", "budget_exhausted"}, unexpected), 0u) << unexpected;
     std::size_t timeouts = 0;
     for (const auto& record : frozen_side) {
         if (record.error.empty()) continue;
-        EXPECT_TRUE(record.error.starts_with("timeout:") || record.error.starts_with("connection:")) << record.error;
-        EXPECT_LE(record.duration, kSocketTimeout + 250ms) << record.error;
         EXPECT_GE(record.start + record.duration, frozen_at);
         if (record.error.starts_with("timeout:")) ++timeouts;
     }
