@@ -60,9 +60,7 @@ const std::set<std::string> kNodeFailureCodes{"connection", "timeout", "interrup
 TEST(FaultAsync, PlannedFailoverUnderLoadReachesNoCoroutineAndLosesNothing) {
     FaultCluster cluster;
     const auto master = cluster.port(0);
-    const auto replicas = cluster.replicas_of(master, cluster.port(1));
-    ASSERT_FALSE(replicas.empty());
-    const auto replica = replicas.front();
+    const auto replica = cluster.replicas_of(master, cluster.port(1)).at(0);
 
     AsyncWriteReadLoad load(fault_client_options(cluster, 2s), {}, kCoroutines, kOpsPerCoroutine, kLoadLimit, own_key);
     ASSERT_TRUE(eventually([&] { return load.completed() > kWarmUpOps; }, 20s));
@@ -91,9 +89,7 @@ TEST(FaultAsync, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
     constexpr auto kSocketTimeout = 1s;
     FaultCluster cluster;
     const auto master = cluster.port(0);
-    const auto replicas = cluster.replicas_of(master, cluster.port(1));
-    ASSERT_FALSE(replicas.empty());
-    const auto replica = replicas.front();
+    const auto replica = cluster.replicas_of(master, cluster.port(1)).at(0);
 
     AsyncWriteReadLoad load(fault_client_options(cluster, kSocketTimeout), {}, kCoroutines, kOpsPerCoroutine,
                             kLoadLimit, own_key);
@@ -201,9 +197,7 @@ TEST(FaultAsync, FrozenMasterTimesOutOnlyItsSlotsUntilItsReplicaTakesOver) {
     constexpr auto kUnaffectedBound = 100ms;
     FaultCluster cluster;
     const auto frozen = cluster.port(0);
-    const auto replicas = cluster.replicas_of(frozen, cluster.port(1));
-    ASSERT_FALSE(replicas.empty());
-    const auto replica = replicas.front();
+    const auto replica = cluster.replicas_of(frozen, cluster.port(1)).at(0);
     const auto survivors = without(cluster.ports(), frozen);
 
     // The other masters serve their slots through the failover (by
