@@ -196,10 +196,13 @@ void NodeConnection::schedule_flush() {
 
 void NodeConnection::flush() {
     if (state_ != State::Ready || writing_) return;
+    // Replies already due keep the deadline they have: a new write does not
+    // postpone it (a stream of new commands to a silent node would, forever).
+    const bool replies_due = core_.in_flight() > 0;
     const auto bytes = core_.prepare_write();
     if (bytes.empty()) return;
     writing_ = true;
-    arm_deadline();
+    if (!replies_due) arm_deadline();
     const auto generation = generation_;
     stream_.async_write(::asio::buffer(bytes.data(), bytes.size()),
                         ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code,

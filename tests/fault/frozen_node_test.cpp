@@ -7,7 +7,6 @@
 #include <csignal>
 
 #include "fault_support.hpp"
-#include "rediscluster/slot.hpp"
 
 namespace rediscluster::test {
 namespace {
@@ -22,24 +21,12 @@ constexpr auto kFrozenFor = 1200ms;
 // The stated bound for commands of the other slots while a node is frozen.
 constexpr auto kUnaffectedBound = 100ms;
 
-// Hash tags whose slots `master` serves (or, with `served` false, another
-// master does).
-std::vector<std::string> tags_of(const RedisCluster& rc, std::uint16_t master, bool served, std::size_t count) {
-    std::vector<std::string> tags;
-    for (std::size_t i = 0; tags.size() < count; ++i) {
-        const std::string tag = "frozen:" + std::to_string(i);
-        const bool on_master = rc.connection_pool->get_master_node_by_slot(key_slot(tag)).port == master;
-        if (on_master == served) tags.push_back("{" + tag + "}");
-    }
-    return tags;
-}
-
 TEST(FaultFrozenNode, OnlyTheFrozenNodesSlotsTimeOutAndEverythingRecovers) {
     FaultCluster cluster;
     RedisCluster rc(fault_client_options(cluster, kSocketTimeout));
     const auto frozen = cluster.port(0);
-    const auto frozen_tags = tags_of(rc, frozen, true, 64);
-    const auto other_tags = tags_of(rc, frozen, false, 64);
+    const auto frozen_tags = tags_of(*rc.connection_pool, frozen, true, 64);
+    const auto other_tags = tags_of(*rc.connection_pool, frozen, false, 64);
 
     // Threads 0..7 use the frozen node's keys, 8..15 the others'.
     BackgroundLoad load(2 * kThreadsPerSide, 1'000'000, 60s, [&](int thread, std::size_t i) {
@@ -60,18 +47,11 @@ TEST(FaultFrozenNode, OnlyTheFrozenNodesSlotsTimeOutAndEverythingRecovers) {
     std::this_thread::sleep_for(2s);
     const auto records = load.stop();
 
-    std::vector<OpRecord> frozen_side;
-    std::vector<OpRecord> other_side;
-    for (const auto& record : records) (record.thread < kThreadsPerSide ? frozen_side : other_side).push_back(record);
+    const auto [frozen_side, other_side] = split_by_thread(records, kThreadsPerSide);
 
     // The other slots: no error, latency within the stated bound, even
     // while the node was frozen.
-    const auto others = summarize(other_side);
-    const auto others_during = summarize(started_between(other_side, frozen_at, resumed_at));
-    EXPECT_EQ(others.errors, 0u) << others.first_error_text;
-    EXPECT_EQ(others.wrong_answers, 0u);
-    EXPECT_GT(others_during.operations, 100u / kLoadScale);
-    EXPECT_LE(others_during.max_duration, kUnaffectedBound) << millis(others_during.max_duration);
+    const auto others_during = expect_unharmed(other_side, frozen_at, resumed_at, kUnaffectedBound);
 
     // The frozen node's slots: only TimeoutError, each within the socket
     // timeout (plus scheduling slack), and only while it was frozen.

@@ -5,9 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <csignal>
-#include <random>
-
 #include "fault_support.hpp"
 
 namespace rediscluster::test {
@@ -57,35 +54,15 @@ TEST(FaultPoolStress, SixtyFourThreadsOverEightConnectionsWithFailingNodes) {
         return true;
     });
 
-    // Failures at random until the load ends: every 20 ms the client
-    // connections of a random master are killed; every second a random
-    // master freezes for 400 ms (longer than the socket timeout).
-    std::mt19937 random(12345);
-    std::size_t kills = 0;
-    std::size_t freezes = 0;
-    auto next_freeze = Clock::now() + 1s;
-    // The failures stop before the last tenth of the load, which then finds
-    // every connection a kill left dead in the pool: the connection check at
-    // the end compares the pool with the servers, and a connection killed
-    // while idle after the last command would be in the one, not the other.
+    // Failures at random until the load ends (see inject_node_failures()).
+    // They stop before the last tenth of the load, which then finds every
+    // connection a kill left dead in the pool: the connection check at the
+    // end compares the pool with the servers, and a connection killed while
+    // idle after the last command would be in the one, not the other.
     constexpr auto kOps = kThreads * kOpsPerThread;
-    while (load.completed() < kOps - kOps / 10 && Clock::now() - started < 100s) {
-        const auto victim = masters[random() % masters.size()];
-        try {
-            (void)node_command(victim, {"CLIENT", "KILL", "TYPE", "normal"});
-            ++kills;
-        } catch (const Error&) {
-        }
-        if (Clock::now() >= next_freeze) {
-            const auto frozen = masters[random() % masters.size()];
-            cluster.signal(frozen, SIGSTOP);
-            std::this_thread::sleep_for(400ms);
-            cluster.signal(frozen, SIGCONT);
-            ++freezes;
-            next_freeze = Clock::now() + 1s;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
+    const auto injected = inject_node_failures(cluster, masters, [&] {
+        return load.completed() < kOps - kOps / 10 && Clock::now() - started < 100s;
+    });
     (void)eventually([&] { return load.completed() >= kOps; },
                      std::chrono::duration_cast<std::chrono::milliseconds>(110s - (Clock::now() - started)));
     const auto records = load.stop();
@@ -111,8 +88,8 @@ TEST(FaultPoolStress, SixtyFourThreadsOverEightConnectionsWithFailingNodes) {
     const auto created = pool->created_connections();
     EXPECT_LE(created, kConnections);
     const auto seen = expect_pool_matches_servers(*pool, cluster.ports());
-    report("pool stress (blocking pool of " + std::to_string(kConnections) + ", " + std::to_string(kills) +
-               " CLIENT KILLs, " + std::to_string(freezes) + " 400 ms freezes)",
+    report("pool stress (blocking pool of " + std::to_string(kConnections) + ", " + std::to_string(injected.kills) +
+               " CLIENT KILLs, " + std::to_string(injected.freezes) + " 400 ms freezes)",
            std::to_string(kThreads) + " threads, " + std::to_string(summary.operations) + " SET/GET in " + millis(elapsed),
            std::to_string(summary.errors) + " typed errors (" + std::to_string(pool_timeouts) +
                " pool waits over " + millis(kPoolWait) + "), no deadlock",
