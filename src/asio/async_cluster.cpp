@@ -8,6 +8,7 @@
 #include "rediscluster/asio/async_cluster.hpp"
 
 #include <asio/bind_executor.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
@@ -117,12 +118,30 @@ std::shared_ptr<TlsClientContext> tls_context_for(const RedisClusterOptions& opt
 }  // namespace
 
 
+namespace {
+
+// The client whose handlers this thread is calling (call_handlers), and
+// whether they started commands: those are drained right after the last
+// handler, without a post of their own.
+thread_local const void* calling_handlers_of = nullptr;
+thread_local bool drain_after_handlers = false;
+
+}  // namespace
+
 void AsyncRedisCluster::Impl::enqueue(std::shared_ptr<AsyncOperation> op) {
     {
         std::lock_guard lock(inbox_mutex);
         inbox.push_back(std::move(op));
         if (inbox_drain_posted) return;
         inbox_drain_posted = true;
+    }
+    request_drain();
+}
+
+void AsyncRedisCluster::Impl::request_drain() {
+    if (calling_handlers_of == this) {
+        drain_after_handlers = true;
+        return;
     }
     // Posted, never run inline: commands issued in this turn gather and
     // leave together, and a handler is never called from inside the
@@ -137,7 +156,7 @@ void AsyncRedisCluster::Impl::enqueue_all(std::vector<std::shared_ptr<AsyncOpera
         if (inbox_drain_posted) return;
         inbox_drain_posted = true;
     }
-    ::asio::post(strand, [self = shared_from_this()] { self->drain_inbox(); });
+    request_drain();
 }
 
 void AsyncRedisCluster::Impl::drain_inbox() {
@@ -147,10 +166,15 @@ void AsyncRedisCluster::Impl::drain_inbox() {
         inbox_drain_posted = false;
     }
     if (!closed) read_table();
-    // The commands of one drain start together: one clock read for all.
+    // The commands of one drain start together: one clock read for all,
+    // and one write per connection once all are in (not one posted).
     drain_time = core::Clock::now();
+    draining = true;
     for (const auto& op : starting) start(op);
+    draining = false;
     starting.clear();
+    for (auto* connection : owing_flush) connection->flush_now();
+    owing_flush.clear();
     flush_outbox();
 }
 
@@ -198,7 +222,7 @@ void AsyncRedisCluster::Impl::send_first(const std::shared_ptr<AsyncOperation>& 
         return;
     }
     op->connection = connection;
-    connection->submit(op->id, op->packed.view(), false, op->block);
+    if (connection->submit(op->id, op->packed.view(), false, op->block, draining)) owing_flush.push_back(connection);
 }
 
 Retrying& AsyncRedisCluster::Impl::retrying(AsyncOperation& op) {
@@ -403,7 +427,9 @@ void AsyncRedisCluster::Impl::send(const std::shared_ptr<AsyncOperation>& op) {
     }
     auto* connection = connection_to(node);
     op->connection = connection;
-    connection->submit(op->id, op->packed.view(), action != nullptr && action->asking, op->block);
+    if (connection->submit(op->id, op->packed.view(), action != nullptr && action->asking, op->block, draining)) {
+        owing_flush.push_back(connection);
+    }
 }
 
 void AsyncRedisCluster::Impl::forget_departed_nodes() {
@@ -532,29 +558,40 @@ void AsyncRedisCluster::Impl::finish(const std::shared_ptr<AsyncOperation>& op, 
     outbox.push_back(std::move(owned));
 }
 
-namespace {
-
-// Calls the handlers of `batch` in order. One that throws leaves run() as
-// a handler's exception does; the handlers after it still run, from a
-// handler of their own.
-void run_deliveries(const ::asio::any_io_executor& executor, std::vector<std::shared_ptr<AsyncOperation>>& batch,
-                    std::size_t first) {
+void AsyncRedisCluster::Impl::call_handlers(std::vector<std::shared_ptr<AsyncOperation>>& batch, std::size_t first) {
+    auto* const outer = std::exchange(calling_handlers_of, this);
+    const bool outer_wanted = std::exchange(drain_after_handlers, false);
+    // The commands the handlers started go now, on the strand (inline when
+    // it is free): one drain for all of them, and no post.
+    const auto end_of_calls = [&](bool unwinding) {
+        const bool wanted = std::exchange(drain_after_handlers, outer_wanted);
+        calling_handlers_of = outer;
+        if (!wanted) return;
+        auto drain = [self = shared_from_this()] { self->drain_inbox(); };
+        if (unwinding) {
+            ::asio::post(strand, std::move(drain));
+        } else {
+            ::asio::dispatch(strand, std::move(drain));
+        }
+    };
     for (std::size_t i = first; i < batch.size(); ++i) {
         auto& op = *batch[i];
         try {
             op.completion->invoke(op.code, std::move(op.outcome));
         } catch (...) {
+            // A handler threw: it leaves run() as from any handler, and the
+            // handlers after it still run, from a handler of their own.
             if (i + 1 < batch.size()) {
-                ::asio::post(executor, [executor, rest = std::move(batch), next = i + 1]() mutable {
-                    run_deliveries(executor, rest, next);
+                ::asio::post(executor, [self = shared_from_this(), rest = std::move(batch), next = i + 1]() mutable {
+                    self->call_handlers(rest, next);
                 });
             }
+            end_of_calls(true);
             throw;
         }
     }
+    end_of_calls(false);
 }
-
-}  // namespace
 
 void AsyncRedisCluster::Impl::flush_outbox() {
     // Every strand handler that may finish commands ends here: the
@@ -562,8 +599,8 @@ void AsyncRedisCluster::Impl::flush_outbox() {
     // client's executor (not the strand, so they do not hold it).
     if (outbox.empty()) return;
     const auto size = outbox.size();
-    ::asio::post(executor, [executor = executor, batch = std::move(outbox)]() mutable {
-        run_deliveries(executor, batch, 0);
+    ::asio::post(executor, [self = shared_from_this(), batch = std::move(outbox)]() mutable {
+        self->call_handlers(batch, 0);
     });
     outbox.clear();
     outbox.reserve(size);

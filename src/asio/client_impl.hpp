@@ -331,6 +331,11 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     OperationTable operations;
     std::vector<std::shared_ptr<AsyncOperation>> starting;  // the inbox being drained
     core::Clock::time_point drain_time;
+    // While draining, connections are written once at the end: those that
+    // owe a write. (Not owning: a connection with queued commands is not
+    // let go.)
+    bool draining = false;
+    std::vector<NodeConnection*> owing_flush;
     std::unordered_map<std::string, std::shared_ptr<NodeConnection>> connections;  // by "host:port"
     // The slot map as last read, and each slot's master's connection under
     // it (nullptr: not looked up yet). Read again at every drain of the
@@ -357,6 +362,12 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     std::shared_ptr<AsyncOperation> prepare(std::span<const std::string_view> args, Use use);
     void enqueue(std::shared_ptr<AsyncOperation> op);
     void enqueue_all(std::vector<std::shared_ptr<AsyncOperation>>& ops);
+    // A drain of the inbox, once inbox_drain_posted was set: posted, or
+    // after the handlers this thread is calling for this client.
+    void request_drain();
+    // Calls the handlers of finished commands, in order, on the client's
+    // executor (see flush_outbox()).
+    void call_handlers(std::vector<std::shared_ptr<AsyncOperation>>& batch, std::size_t first);
     void drain_inbox();
     void start(const std::shared_ptr<AsyncOperation>& op);
     void send_first(const std::shared_ptr<AsyncOperation>& op);

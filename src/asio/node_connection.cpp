@@ -30,20 +30,28 @@ NodeConnection::NodeConnection(Strand strand, std::weak_ptr<Owner> owner, NodeIn
       stream_(strand_, std::move(tls), options_, node_.name),
       resolver_(strand_),
       deadline_(strand_),
+      reply_timer_(strand_),
       core_(options_.parser_limits),
       read_buffer_(kReadSize) {}
 
-void NodeConnection::submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block) {
-    if (state_ == State::Closed) return;  // the client is ending: it finishes its commands itself
+bool NodeConnection::submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block,
+                            bool flush_later) {
+    if (state_ == State::Closed) return false;  // the client is ending: it finishes its commands itself
     if (!backlog_.empty() || core_.in_flight() + core_.queued() >= max_inflight_) {
         // Over the cap: waits its turn, behind the others waiting.
         backlog_.push_back({.id = id, .packed = std::string(packed), .asking = asking, .block = block});
-        return;
+        return false;
     }
-    enter(id, packed, asking, block);
+    return enter(id, packed, asking, block, flush_later);
 }
 
-void NodeConnection::enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block) {
+void NodeConnection::flush_now() {
+    flush_owed_ = false;
+    flush();
+}
+
+bool NodeConnection::enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block,
+                           bool flush_later) {
     if (state_ == State::Disconnected) connect();  // queues the handshake first
     const std::size_t replies = block > 0 ? block : 1;
     if (asking) {
@@ -54,7 +62,12 @@ void NodeConnection::enter(std::uint64_t id, std::string_view packed, bool askin
     } else {
         core_.add(packed, replies, id, block);
     }
-    if (state_ == State::Ready) schedule_flush();
+    if (state_ != State::Ready) return false;  // written once connected
+    if (!flush_later) {
+        schedule_flush();
+        return false;
+    }
+    return !std::exchange(flush_owed_, true);
 }
 
 void NodeConnection::cancel(std::uint64_t id) {
@@ -73,6 +86,9 @@ void NodeConnection::close() {
     stream_.close();
     resolver_.cancel();
     deadline_.cancel();
+    reply_timer_.cancel();
+    reply_timer_waiting_ = false;
+    reply_due_ = std::chrono::steady_clock::time_point::max();
     backlog_.clear();
     abandoned_.clear();
     core_.abandon_all(abandoned_);
@@ -203,8 +219,21 @@ void NodeConnection::flush() {
     if (bytes.empty()) return;
     writing_ = true;
     if (!replies_due) arm_deadline();
+    // A plain socket nearly always takes the whole write at once: then it
+    // is done here, without a round through the event loop.
+    std::error_code refused;
+    const auto written = stream_.write_now(bytes, refused);
+    if (refused) {
+        fail(Failure::Connection, "Error writing to " + node_.name + ": " + refused.message());
+        return;
+    }
+    if (written == bytes.size()) {
+        writing_ = false;
+        core_.commit_write();
+        return;
+    }
     const auto generation = generation_;
-    stream_.async_write(::asio::buffer(bytes.data(), bytes.size()),
+    stream_.async_write(::asio::buffer(bytes.data() + written, bytes.size() - written),
                         ::asio::bind_executor(strand_, [self = shared_from_this(), generation](std::error_code code,
                                                                                                std::size_t) {
                             if (generation != self->generation_) return;
@@ -277,14 +306,27 @@ void NodeConnection::read() {
 void NodeConnection::arm_deadline() {
     if (!options_.socket_timeout || state_ != State::Ready) return;
     if (core_.in_flight() == 0) {
-        deadline_.cancel();
+        reply_due_ = std::chrono::steady_clock::time_point::max();  // a pending wait ends finding nothing due
         return;
     }
     // A reply is due: one must begin within socket_timeout of the last
     // bytes (or of the write), as the blocking connection's read waits.
-    deadline_.expires_after(*options_.socket_timeout);
-    deadline_.async_wait([self = shared_from_this(), generation = generation_](std::error_code code) {
-        if (code || generation != self->generation_ || self->core_.in_flight() == 0) return;
+    reply_due_ = std::chrono::steady_clock::now() + *options_.socket_timeout;
+    if (!reply_timer_waiting_) wait_for_reply_due();
+}
+
+void NodeConnection::wait_for_reply_due() {
+    reply_timer_waiting_ = true;
+    reply_timer_.expires_at(reply_due_);
+    reply_timer_.async_wait([self = shared_from_this(), generation = generation_](std::error_code code) {
+        if (generation != self->generation_) return;  // fail() or close() reset the wait
+        self->reply_timer_waiting_ = false;
+        const auto due = self->reply_due_;
+        if (code || self->core_.in_flight() == 0 || due == std::chrono::steady_clock::time_point::max()) return;
+        if (std::chrono::steady_clock::now() < due) {
+            self->wait_for_reply_due();  // bytes came meanwhile: what is left
+            return;
+        }
         self->fail(Failure::Timeout, "Timeout reading from " + self->node_.name);
     });
 }
@@ -293,7 +335,7 @@ void NodeConnection::admit_backlog() {
     while (!backlog_.empty() && core_.in_flight() + core_.queued() < max_inflight_) {
         auto next = std::move(backlog_.front());
         backlog_.pop_front();
-        enter(next.id, next.packed, next.asking, next.block);
+        (void)enter(next.id, next.packed, next.asking, next.block, false);
     }
 }
 
@@ -302,6 +344,9 @@ void NodeConnection::fail(Failure written_failure, const std::string& descriptio
     stream_.close();
     resolver_.cancel();
     deadline_.cancel();
+    reply_timer_.cancel();
+    reply_timer_waiting_ = false;
+    reply_due_ = std::chrono::steady_clock::time_point::max();
     writing_ = false;
     if (state_ != State::Closed) state_ = State::Disconnected;
     core_.abandon_all(abandoned_);

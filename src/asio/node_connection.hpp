@@ -25,6 +25,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -64,8 +65,14 @@ public:
 
     /// Queues command `id` (ASKING first when `asking`). With `block` > 0,
     /// `packed` is a MULTI ... EXEC block of that many replies, which reach
-    /// the Owner as one array. Strand only.
-    void submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block = 0);
+    /// the Owner as one array. The write is posted, to gather the commands
+    /// of this turn; with `flush_later` it is left to flush_now(), which
+    /// the caller calls before its handler ends, and true is returned when
+    /// this connection did not owe one yet. Strand only.
+    bool submit(std::uint64_t id, std::string_view packed, bool asking, std::size_t block = 0,
+                bool flush_later = false);
+    /// The write owed since submit(..., flush_later). Strand only.
+    void flush_now();
     /// Cancels command `id`: a queued one never leaves, a written one's
     /// reply is dropped. Strand only.
     void cancel(std::uint64_t id);
@@ -80,7 +87,7 @@ public:
 private:
     enum class State { Disconnected, Connecting, Handshaking, Ready, Closed };
 
-    void enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block);
+    bool enter(std::uint64_t id, std::string_view packed, bool asking, std::size_t block, bool flush_later);
     void connect();
     void start_tls(std::uint64_t generation);
     void ready();
@@ -89,6 +96,7 @@ private:
     void flush();
     void read();
     void arm_deadline();
+    void wait_for_reply_due();
     void admit_backlog();
     // Fails every command in the connection and resets it: those whose
     // commands were written get `written_failure` (the one whose reply had
@@ -107,7 +115,14 @@ private:
     std::uint64_t generation_ = 0;
     NodeStream stream_;
     ::asio::ip::tcp::resolver resolver_;
-    ::asio::steady_timer deadline_;
+    ::asio::steady_timer deadline_;  // the connect's (and TLS handshake's)
+    // The reply deadline: one wait at a time, moved lazily. Each read
+    // that brings bytes only moves reply_due_; the pending wait, when it
+    // ends, waits again for what is left (re-arming a timer per read costs
+    // a system call and a cancelled handler).
+    ::asio::steady_timer reply_timer_;
+    std::chrono::steady_clock::time_point reply_due_ = std::chrono::steady_clock::time_point::max();
+    bool reply_timer_waiting_ = false;
     rediscluster::detail::MultiplexerCore core_;
     rediscluster::detail::MultiplexerCore::Consumed consumed_;
     // The replies of the read being handed over (taken out of consumed_,
@@ -124,6 +139,7 @@ private:
     std::deque<Waiting> backlog_;
     std::vector<char> read_buffer_;
     bool flush_posted_ = false;
+    bool flush_owed_ = false;
     bool writing_ = false;
 };
 

@@ -83,6 +83,24 @@ public:
         }
     }
 
+    /// Plain TCP: writes at once what the socket takes without waiting
+    /// (0, and no error, when it takes nothing). TLS: 0; its writes go
+    /// through async_write.
+    std::size_t write_now(std::string_view bytes, std::error_code& code) {
+        code.clear();
+        if (tls_stream_) return 0;
+        if (!socket_.non_blocking()) {
+            socket_.non_blocking(true, code);
+            if (code) return 0;
+        }
+        const auto written = socket_.write_some(::asio::buffer(bytes.data(), bytes.size()), code);
+        if (code == ::asio::error::would_block || code == ::asio::error::try_again) {
+            code.clear();
+            return 0;
+        }
+        return written;
+    }
+
     template <class Buffer, class Handler>
     void async_read_some(const Buffer& buffer, Handler&& handler) {
         if (!tls_stream_) {
