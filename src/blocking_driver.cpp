@@ -269,7 +269,7 @@ void BlockingDriver::run_all(const Request& request, std::span<Reply> replies,
             auto& command = state.commands[i];
             if (command.finished) continue;
             if (command.action.kind == ActionKind::UpdateTopology) {
-                command.action = state.machines[i].resume({.kind = EventKind::TopologyUpdated});
+                command.action = state.machines[i].resume({.kind = EventKind::TopologyUpdated, .now = now});
             }
             if (command.action.kind == ActionKind::Backoff && command.ready_at == Clock::time_point{}) {
                 command.ready_at = now + command.action.delay;

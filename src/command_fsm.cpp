@@ -28,7 +28,7 @@ CommandAction CommandMachine::resume(const CommandEvent& event) {
             if (event.kind == Kind::Failed) return on_failure(event);
             break;
         case State::UpdatingTopology:
-            if (event.kind == Kind::TopologyUpdated) return after_topology();
+            if (event.kind == Kind::TopologyUpdated) return after_topology(event);
             break;
         case State::BackingOff:
             if (event.kind == Kind::BackoffOver) return send();
@@ -120,11 +120,20 @@ CommandAction CommandMachine::on_failure(const CommandEvent& event) {
         state_ = State::UpdatingTopology;
         return update_topology;
     }
-    return after_topology();
+    return after_topology(event);
 }
 
-CommandAction CommandMachine::after_topology() {
+CommandAction CommandMachine::after_topology(const CommandEvent& event) {
     if (pending_failure_) return finish(*std::exchange(pending_failure_, std::nullopt));
+    // The update may have taken a while (a discovery waits on its nodes):
+    // a command whose budget it spent goes no further. (An event without a
+    // time is not judged.)
+    if (budget_ && event.now != Clock::time_point{} && event.now - started_ >= *budget_) {
+        RetryDecision spent;
+        spent.out_of_time = true;
+        message_ = exhausted_message(spent);
+        return finish({.kind = CommandAction::Kind::Fail, .exhausted = true, .message = message_});
+    }
     if (next_delay_.count() > 0) {
         state_ = State::BackingOff;
         return {.kind = CommandAction::Kind::Backoff, .delay = std::exchange(next_delay_, std::chrono::milliseconds(0))};

@@ -365,7 +365,7 @@ void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op)
                 case core::RetryDecision::Refresh::InBackground: client->request_refresh(); break;
                 case core::RetryDecision::Refresh::BeforeRetry: refresh_then_resume(op); return;
             }
-            resume(op, {.kind = EventKind::TopologyUpdated});
+            resume(op, {.kind = EventKind::TopologyUpdated, .now = core::Clock::now()});
             return;
         }
         case ActionKind::Backoff:
@@ -483,7 +483,8 @@ void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOpe
         ::asio::post(strand_of, [self = std::move(self)] {
             auto waiting = std::move(self->awaiting_refresh);
             self->awaiting_refresh.clear();
-            for (const auto& next : waiting) self->resume(next, {.kind = EventKind::TopologyUpdated});
+            const auto now = core::Clock::now();
+            for (const auto& next : waiting) self->resume(next, {.kind = EventKind::TopologyUpdated, .now = now});
             self->flush_outbox();
         });
     });

@@ -123,7 +123,7 @@ private:
     enum class State { Ready, Sending, UpdatingTopology, BackingOff, Finished };
 
     CommandAction on_failure(const CommandEvent& event);
-    CommandAction after_topology();
+    CommandAction after_topology(const CommandEvent& event);
     CommandAction send();
     CommandAction finish(CommandAction action);
     CommandAction fail(std::string message);

@@ -76,7 +76,7 @@ std::optional<CommandFailure> BlockingDriver::drive(std::optional<std::uint16_t>
             case CommandAction::Kind::UpdateTopology:
                 update_topology(action, slot);
                 refresh(action.refresh);
-                action = machine.resume({.kind = CommandEvent::Kind::TopologyUpdated});
+                action = machine.resume({.kind = CommandEvent::Kind::TopologyUpdated, .now = Clock::now()});
                 break;
             case CommandAction::Kind::Backoff:
                 std::this_thread::sleep_for(action.delay);

@@ -247,10 +247,10 @@ TEST(FaultAsync, FrozenMasterTimesOutOnlyItsSlotsUntilItsReplicaTakesOver) {
     // timeout strikes never left, so it is retried (the blocking client's
     // threads, each on a connection of its own, seldom meet that case):
     // the machine allows the retry while the command's budget
-    // (command_timeout, the socket timeout here) lasts, then waits for a
-    // discovery, which may itself wait a socket timeout on the frozen seed,
-    // and the retry may take one more.
-    constexpr auto kCommandBound = 3 * kSocketTimeout + 250ms;
+    // (command_timeout, the socket timeout here) lasts, and waits for a
+    // discovery first, which may itself wait a socket timeout on the frozen
+    // seed; a discovery that spent the budget ends the command there.
+    constexpr auto kCommandBound = 2 * kSocketTimeout + 250ms;
     const auto mine = summarize(frozen_side);
     EXPECT_LE(mine.max_duration, kCommandBound) << millis(mine.max_duration);
     // A command whose retries of a connection lost that way ran out of

@@ -182,6 +182,28 @@ TEST(CommandMachine, TheBudgetSpentEndsWithAMessageListingTheLastAttempts) {
     EXPECT_NE(action.message.find("attempt 2 on 127.0.0.1:7000: TRYAGAIN second"), std::string::npos) << action.message;
 }
 
+TEST(CommandMachine, ATopologyUpdateThatSpentTheBudgetEndsTheCommandInsteadOfSendingAgain) {
+    auto fsm = machine(42, 100ms);
+    (void)fsm.resume({.kind = EventKind::Start});
+    const auto update = fsm.resume(failed(Failure::Connection, 10ms, std::nullopt, "connection lost"));
+    ASSERT_EQ(update.kind, Kind::UpdateTopology);
+    ASSERT_EQ(update.refresh, Refresh::BeforeRetry);
+    // The discovery waited on a silent node until past the budget.
+    const auto action = fsm.resume({.kind = EventKind::TopologyUpdated, .now = kStart + 150ms});
+    ASSERT_EQ(action.kind, Kind::Fail);
+    EXPECT_TRUE(action.exhausted);
+    EXPECT_EQ(action.message.rfind("command_timeout of 100 ms spent: GET failed after 1 attempts:", 0), 0U)
+        << action.message;
+    EXPECT_NE(action.message.find("connection lost"), std::string::npos) << action.message;
+    EXPECT_TRUE(fsm.finished());
+
+    // Within the budget, the retry goes.
+    auto in_time = machine(42, 100ms);
+    (void)in_time.resume({.kind = EventKind::Start});
+    (void)in_time.resume(failed(Failure::Connection, 10ms));
+    EXPECT_EQ(in_time.resume({.kind = EventKind::TopologyUpdated, .now = kStart + 50ms}).kind, Kind::Send);
+}
+
 TEST(CommandMachine, RedirectLoopsEndAfterTheirTtlAndShowOnlyTheLastAttempts) {
     auto fsm = machine(42, 10s);
     auto action = fsm.resume({.kind = EventKind::Start});
