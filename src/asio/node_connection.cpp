@@ -360,13 +360,18 @@ void NodeConnection::fail(Failure written_failure, const std::string& descriptio
     if (!owner) return;
     // Everything is reset before anyone is told: a command told may come
     // straight back (a retry), and finds a connection ready to be made.
+    // A command that never left is told so: what struck the connection
+    // (a timeout reading others' replies) did not happen to it.
+    const std::string unsent = "not sent, the connection failed: " + description;
     for (const auto& waiter : abandoned) {
         if (handshake.contains(waiter.id)) continue;
-        Failure failure = Failure::Connection;  // it never left: it may be retried
-        if (waiter.written) failure = waiter.reply_begun ? Failure::Interrupted : written_failure;
-        owner->on_failure(waiter.id, failure, node_, description);
+        if (!waiter.written) {
+            owner->on_failure(waiter.id, Failure::Connection, node_, unsent);  // it may be retried
+            continue;
+        }
+        owner->on_failure(waiter.id, waiter.reply_begun ? Failure::Interrupted : written_failure, node_, description);
     }
-    for (const auto& waiting : backlog) owner->on_failure(waiting.id, Failure::Connection, node_, description);
+    for (const auto& waiting : backlog) owner->on_failure(waiting.id, Failure::Connection, node_, unsent);
 }
 
 }  // namespace rediscluster::asio
