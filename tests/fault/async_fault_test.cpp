@@ -125,6 +125,50 @@ TEST(FaultAsync, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
            std::to_string(connections_seen(survivors)) + " on the surviving servers");
 }
 
+TEST(FaultAsync, AKilledMasterSurfacesNoErrorWithTheDefaultBudget) {
+    // Default timeouts (socket_timeout 10 s, so command_timeout 10 s), as
+    // in FaultTopology's blocking twin: the promotion comes within the
+    // budget (cluster-node-timeout 2 s), so calls wait for it and none fails.
+    FaultCluster cluster;
+    RedisClusterOptions options;
+    options.startup_nodes = {{"127.0.0.1", cluster.port(0)}};
+    options.connection_kwargs.client_name = kClientName;
+    const auto master = cluster.port(0);
+    const auto replica = cluster.replicas_of(master, cluster.port(1)).at(0);
+
+    AsyncWriteReadLoad load(options, {}, kCoroutines, kOpsPerCoroutine, kLoadLimit, own_key);
+    ASSERT_TRUE(eventually([&] { return load.completed() > kWarmUpOps; }, 20s));
+    const auto killed_at = Clock::now();
+    cluster.kill(master);
+    const auto survivors = without(cluster.ports(), master);
+    ASSERT_TRUE(wait_for_takeover(cluster, replica, survivors));
+    const auto promoted_at = Clock::now();
+    std::this_thread::sleep_for(2s);  // the load goes on after the promotion
+    const auto records = load.stop();
+
+    const auto summary = summarize(records);
+    EXPECT_EQ(summary.errors, 0u) << summary.first_error_text;
+    // A GET that misses its own SET means the killed master acknowledged
+    // the SET and died before its replica had it: the cluster's loss.
+    // After the promotion there is none.
+    EXPECT_EQ(summarize(started_between(records, promoted_at, Clock::time_point::max())).wrong_answers, 0u);
+    // Calls waited for the promotion, and not much past it.
+    const auto failover = promoted_at - killed_at;
+    EXPECT_GE(summary.max_duration, failover / 2) << millis(summary.max_duration);
+    EXPECT_LE(summary.max_duration, failover + 1500ms) << millis(summary.max_duration);
+
+    RedisClusterOptions reader_options = options;
+    reader_options.startup_nodes = {{"127.0.0.1", replica}};  // not the killed node
+    RedisCluster reader(reader_options);
+    const auto lost = lost_writes(reader, load.acknowledged());
+    report("master killed, default budget, async", load_text(records),
+           std::to_string(summary.errors) + " errors; " + std::to_string(summary.wrong_answers + lost.size()) +
+               " acknowledged writes lost by the cluster",
+           "failover " + millis(failover) + "; longest call " + millis(summary.max_duration) + ", p99 " +
+               millis(summary.p99_duration),
+           std::to_string(connections_seen(survivors)) + " on the surviving servers");
+}
+
 TEST(FaultAsync, SlotsMovedUnderLoadReachNoCoroutineAndLoseNoKey) {
     constexpr std::uint16_t kFirstSlot = 100;
     constexpr std::uint16_t kSlots = 20;
