@@ -232,21 +232,21 @@ Retrying& AsyncRedisCluster::Impl::retrying(AsyncOperation& op) {
     return *op.retrying;
 }
 
-void AsyncRedisCluster::Impl::on_reply(std::uint64_t id, Reply&& reply) {
+void AsyncRedisCluster::Impl::on_reply(std::uint64_t id, Reply&& reply, const NodeInfo& node) {
     const auto* found = operations.find(id);
     if (found == nullptr) return;  // cancelled meanwhile
     auto op = *found;
-    const auto* connection = std::exchange(op->connection, nullptr);
+    op->connection = nullptr;
     if (op->block > 0) {
         std::error_code code;
-        if (judge_block(*op, reply, connection->node(), code)) {
+        if (judge_block(*op, reply, node, code)) {
             failed(op);
         } else {
             finish(op, code, std::move(reply));
         }
         return;
     }
-    if (!reply.is_error() || !judge_reply(*op, reply, connection->node())) {
+    if (!reply.is_error() || !judge_reply(*op, reply, node)) {
         // The command's own answer ends it, whatever attempt it was.
         const bool own_error = reply.is_error();
         finish(op, own_error ? make_error_code(error::response) : std::error_code(), std::move(reply));

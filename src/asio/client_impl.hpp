@@ -72,7 +72,6 @@ private:
     bool closed_ = false;
 };
 
-
 // --- one command -----------------------------------------------------------------
 
 // What a command needs only once an attempt has failed: the state machine
@@ -82,6 +81,7 @@ private:
 // decides exactly as if it had run from the start (its first action is
 // always "send by the slot map", and a reply that is the command's own
 // answer always ends it).
+// (`name` views the operation's encoding, which outlives this.)
 struct Retrying {
     Retrying(std::optional<std::uint16_t> slot, std::string_view name, const core::RetryLimits& limits,
              std::optional<std::chrono::milliseconds> budget, core::Clock::time_point started)
@@ -351,7 +351,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
 
     // --- NodeConnection::Owner ---
     std::uint64_t new_id() override { return operations.id_of_no_operation(); }
-    void on_reply(std::uint64_t id, Reply&& reply) override;
+    void on_reply(std::uint64_t id, Reply&& reply, const NodeInfo& node) override;
     void on_failure(std::uint64_t id, core::Failure failure, const NodeInfo& node, std::string_view description) override;
     void replies_handed_over() override { flush_outbox(); }
 

@@ -282,7 +282,7 @@ void NodeConnection::read() {
                 if (!setup_refused.empty()) {
                     owner->on_failure(completion.id, Failure::Fatal, self->node_, setup_refused);
                 } else {
-                    owner->on_reply(completion.id, std::move(completion.reply));
+                    owner->on_reply(completion.id, std::move(completion.reply), self->node_);
                 }
             }
             replies.clear();

@@ -49,7 +49,7 @@ public:
     public:
         virtual ~Owner() = default;
         virtual std::uint64_t new_id() = 0;
-        virtual void on_reply(std::uint64_t id, Reply&& reply) = 0;
+        virtual void on_reply(std::uint64_t id, Reply&& reply, const NodeInfo& node) = 0;
         /// `description` is valid during the call only.
         virtual void on_failure(std::uint64_t id, rediscluster::detail::Failure failure, const NodeInfo& node,
                                 std::string_view description) = 0;

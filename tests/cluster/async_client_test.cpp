@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "cluster/cluster_env.hpp"
+#include "cluster/async_env.hpp"
 #include "rediscluster/asio/async_cluster.hpp"
 #include "rediscluster/slot.hpp"
 
@@ -39,29 +39,11 @@ public:
     using ClusterConnection::ClusterConnection;
 };
 
-RedisClusterOptions plain_options() {
-    RedisClusterOptions options;
-    options.startup_nodes = {{"127.0.0.1", test::plain_port()}};
-    options.connection_kwargs.socket_timeout = 5s;
-    return options;
-}
-
-// Runs `io` until `done` or 10 s; false when it timed out. (io.run() would
-// not return: a client's open connections keep a read pending until it is
-// destroyed or cancelled.)
-template <class Done>
-bool run_until(::asio::io_context& io, Done done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        io.run_for(10ms);
-    }
-    return true;
-}
+using test::run_until;
 
 TEST(AsyncClient, CoroutineSetThenGet) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::optional<std::string> value;
     ::asio::co_spawn(
         io,
@@ -80,7 +62,7 @@ TEST(AsyncClient, CoroutineSetThenGet) {
 
 TEST(AsyncClient, AThousandConcurrentCommandsOnOneThreadAreAllAnsweredRightly) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     constexpr int kCount = 1000;
     std::atomic<int> finished = 0;
     std::atomic<int> wrong = 0;
@@ -102,7 +84,7 @@ TEST(AsyncClient, AThousandConcurrentCommandsOnOneThreadAreAllAnsweredRightly) {
 
 TEST(AsyncClient, TypedCommandsReadTheReplyAsT) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::optional<std::int64_t> counter;
     std::optional<std::optional<std::string>> missing;
     std::optional<std::error_code> not_a_number;
@@ -133,7 +115,7 @@ TEST(AsyncClient, TypedCommandsReadTheReplyAsT) {
 
 TEST(AsyncClient, CommandsIssuedInOneTurnLeaveInOneWrite) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     const auto port = rc.connection_pool()->nodes.get_master_node_by_slot(key_slot("{async:turn}")).port;
     std::optional<std::error_code> opened;
     rc.async_execute("SET", "{async:turn}0", "v", [&](std::error_code code, Reply) { opened = code; });
@@ -157,7 +139,7 @@ TEST(AsyncClient, CommandsIssuedInOneTurnLeaveInOneWrite) {
 
 TEST(AsyncClient, ACommandOverMaxInflightWaitsItsTurn) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options(), {.max_inflight = 2});
+    AsyncRedisCluster rc(io, test::async_plain_options(), {.max_inflight = 2});
     constexpr int kCount = 50;
     int answered = 0;
     for (int i = 0; i < kCount; ++i) {
@@ -172,7 +154,7 @@ TEST(AsyncClient, ACommandOverMaxInflightWaitsItsTurn) {
 
 TEST(AsyncClient, CallbackAndFutureForms) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::optional<std::error_code> callback_code;
     rc.async_execute("SET", "async:forms", "v", [&](std::error_code code, Reply) { callback_code = code; });
     ASSERT_TRUE(run_until(io, [&] { return callback_code.has_value(); }));
@@ -209,7 +191,7 @@ TEST(AsyncClient, CallbackAndFutureForms) {
 
 TEST(AsyncClient, AnErrorReplyIsAResponseErrorKeepingTheServersMessage) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::optional<std::error_code> code;
     Reply reply;
     rc.async_execute("DEL", "async:wrongtype", [](std::error_code, Reply) {});
@@ -227,7 +209,7 @@ TEST(AsyncClient, AnErrorReplyIsAResponseErrorKeepingTheServersMessage) {
 
 TEST(AsyncClient, BadArgumentsFailTheOperationNamingTheProblem) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::vector<std::string> none;
     std::optional<std::error_code> empty_code;
     Reply empty_reply;
@@ -246,21 +228,21 @@ TEST(AsyncClient, BadArgumentsFailTheOperationNamingTheProblem) {
     EXPECT_NE(empty_reply.str().find("empty command"), std::string_view::npos) << empty_reply.str();
     EXPECT_EQ(*refused_code, asio_error::invalid_command);
     EXPECT_NE(refused_reply.str().find("SELECT"), std::string_view::npos) << refused_reply.str();
-    EXPECT_THROW((void)AsyncRedisCluster(io, plain_options(), {.max_inflight = 0}), RedisClusterConfigError);
-    auto tls = plain_options();
+    EXPECT_THROW((void)AsyncRedisCluster(io, test::async_plain_options(), {.max_inflight = 0}), RedisClusterConfigError);
+    auto tls = test::async_plain_options();
     tls.connection_class = connection_class<SSLClusterConnection>();
     tls.connection_kwargs.ssl_ca_certs = "/nonexistent/ca.crt";
     EXPECT_THROW((void)AsyncRedisCluster(io, tls, {}), RedisClusterConfigError);
     // It makes its own connections: a connection_class of another class is
     // refused rather than silently not used.
-    auto factory = plain_options();
+    auto factory = test::async_plain_options();
     factory.connection_class = connection_class<CustomConnection>();
     EXPECT_THROW((void)AsyncRedisCluster(io, factory, {}), RedisClusterConfigError);
 }
 
 TEST(AsyncClient, CommandsForEveryMasterAndAcrossSlotsRunToo) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::optional<Reply> ping;
     std::optional<Reply> mget;
     ::asio::co_spawn(
@@ -286,7 +268,7 @@ constexpr std::string_view kBusyScript =
 
 TEST(AsyncClient, CancellingAWrittenCommandKeepsTheConnectionInStep) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options());
+    AsyncRedisCluster rc(io, test::async_plain_options());
     std::error_code slow_code;
     std::optional<Reply> next;
     ::asio::cancellation_signal signal;
@@ -308,7 +290,7 @@ TEST(AsyncClient, CancellingAWrittenCommandKeepsTheConnectionInStep) {
 
 TEST(AsyncClient, ACommandWaitingOverMaxInflightCanBeCancelled) {
     ::asio::io_context io;
-    AsyncRedisCluster rc(io, plain_options(), {.max_inflight = 1});
+    AsyncRedisCluster rc(io, test::async_plain_options(), {.max_inflight = 1});
     std::optional<Reply> slow;
     std::optional<std::error_code> waiting_code;
     std::optional<Reply> after;
@@ -333,7 +315,7 @@ TEST(AsyncClient, ACommandWaitingOverMaxInflightCanBeCancelled) {
 
 TEST(AsyncClient, DeferredOperationsRunWhenLaunchedAndAbortOnceTheClientIsGone) {
     ::asio::io_context io;
-    std::optional<AsyncRedisCluster> rc(std::in_place, io, plain_options());
+    std::optional<AsyncRedisCluster> rc(std::in_place, io, test::async_plain_options());
     auto ping = rc->async_execute("SET", "async:deferred", "1", ::asio::experimental::deferred);
     std::optional<std::error_code> first;
     std::move(ping)([&](std::error_code code, Reply) { first = code; });
@@ -350,7 +332,7 @@ TEST(AsyncClient, DeferredOperationsRunWhenLaunchedAndAbortOnceTheClientIsGone) 
 
 TEST(AsyncClient, DestroyingTheClientAbortsWhatIsInFlight) {
     ::asio::io_context io;
-    std::optional<AsyncRedisCluster> rc(std::in_place, io, plain_options());
+    std::optional<AsyncRedisCluster> rc(std::in_place, io, test::async_plain_options());
     std::optional<std::error_code> code;
     rc->async_execute("EVAL", kBusyScript, 1, "async:abort", 200, [&](std::error_code c, Reply) { code = c; });
     ::asio::steady_timer timer(io, 50ms);
@@ -360,7 +342,7 @@ TEST(AsyncClient, DestroyingTheClientAbortsWhatIsInFlight) {
 }
 
 TEST(AsyncClient, AnUnreachableNodeFailsWithinTheBudgetNamingIt) {
-    auto options = plain_options();
+    auto options = test::async_plain_options();
     // The first master is announced at a port where nothing listens.
     const auto dead = static_cast<std::uint16_t>(test::plain_port() + 99);
     options.host_port_remap = HostPortRemap([dead](const HostPort& address) {
@@ -417,7 +399,7 @@ TEST(AsyncClient, TheHandshakeAuthenticatesAsTheAclUser) {
 }
 
 TEST(AsyncClient, Resp3ConnectionsSayHelloAndGetResp3Replies) {
-    auto options = plain_options();
+    auto options = test::async_plain_options();
     options.connection_kwargs.protocol = 3;
     ::asio::io_context io;
     AsyncRedisCluster rc(io, options);
@@ -430,7 +412,7 @@ TEST(AsyncClient, Resp3ConnectionsSayHelloAndGetResp3Replies) {
 }
 
 TEST(AsyncClient, ReadsGoToReplicasOverReadonlyConnections) {
-    auto options = plain_options();
+    auto options = test::async_plain_options();
     options.read_from_replicas = true;
     options.connection_kwargs.client_name = "async-replica-reads";
     ::asio::io_context io;
@@ -460,7 +442,7 @@ TEST(AsyncClient, ReadsGoToReplicasOverReadonlyConnections) {
 
 TEST(AsyncClient, AMultiThreadedIoContextAnswersEveryCommand) {
     ::asio::thread_pool threads(2);
-    AsyncRedisCluster rc(threads.get_executor(), plain_options());
+    AsyncRedisCluster rc(threads.get_executor(), test::async_plain_options());
     constexpr int kCount = 400;
     std::atomic<int> right = 0;
     std::atomic<int> finished = 0;

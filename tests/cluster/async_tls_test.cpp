@@ -17,7 +17,7 @@
 #include <set>
 #include <string>
 
-#include "cluster/cluster_env.hpp"
+#include "cluster/async_env.hpp"
 #include "rediscluster/asio/async_cluster.hpp"
 #include "rediscluster/slot.hpp"
 
@@ -59,15 +59,7 @@ RedisClusterOptions tls_options_discovering_with_the_right_settings() {
     return options;
 }
 
-template <class Done>
-bool run_until(::asio::io_context& io, Done done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        io.run_for(10ms);
-    }
-    return true;
-}
+using test::run_until;
 
 struct Outcome {
     std::error_code code;

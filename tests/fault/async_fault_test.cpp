@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <optional>
 #include <set>
 
 #include "async_load.hpp"
@@ -57,6 +58,41 @@ std::size_t errors_outside(const std::vector<OpRecord>& records, const std::set<
 const std::set<std::string> kNodeFailureCodes{"connection", "timeout", "interrupted", "cluster_down",
                                               "budget_exhausted"};
 
+// A master of `cluster` killed under 1000 coroutines' load through a
+// client with `options`, its replica promoted, and the load run 2 s more;
+// then the acknowledged writes that cannot be read back. (Writes the
+// killed master acknowledged just before it died may not have reached its
+// replica, replication being asynchronous: the cluster's loss, which the
+// scenarios report, as the blocking ones do.)
+struct KilledUnderLoad {
+    std::vector<OpRecord> records;
+    std::vector<std::string> lost;
+    std::vector<std::uint16_t> survivors;
+    Clock::time_point killed_at;
+    Clock::time_point promoted_at;
+};
+
+// Empty when the load did not start or no replica took over.
+std::optional<KilledUnderLoad> kill_a_master_under_load(FaultCluster& cluster, const RedisClusterOptions& options) {
+    const auto master = cluster.port(0);
+    KilledUnderLoad run;
+    const auto replica = cluster.replicas_of(master, cluster.port(1)).at(0);
+    AsyncWriteReadLoad load(options, {}, kCoroutines, kOpsPerCoroutine, kLoadLimit, own_key);
+    if (!eventually([&] { return load.completed() > kWarmUpOps; }, 20s)) return std::nullopt;
+    run.killed_at = Clock::now();
+    cluster.kill(master);
+    run.survivors = without(cluster.ports(), master);
+    if (!wait_for_takeover(cluster, replica, run.survivors)) return std::nullopt;
+    run.promoted_at = Clock::now();
+    std::this_thread::sleep_for(2s);  // the load goes on after the promotion
+    run.records = load.stop();
+    auto reader_options = options;
+    reader_options.startup_nodes = {{"127.0.0.1", replica}};  // not the killed node
+    RedisCluster reader(reader_options);
+    run.lost = lost_writes(reader, load.acknowledged());
+    return run;
+}
+
 TEST(FaultAsync, PlannedFailoverUnderLoadReachesNoCoroutineAndLosesNothing) {
     FaultCluster cluster;
     const auto master = cluster.port(0);
@@ -88,20 +124,9 @@ TEST(FaultAsync, PlannedFailoverUnderLoadReachesNoCoroutineAndLosesNothing) {
 TEST(FaultAsync, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
     constexpr auto kSocketTimeout = 1s;
     FaultCluster cluster;
-    const auto master = cluster.port(0);
-    const auto replica = cluster.replicas_of(master, cluster.port(1)).at(0);
-
-    AsyncWriteReadLoad load(fault_client_options(cluster, kSocketTimeout), {}, kCoroutines, kOpsPerCoroutine,
-                            kLoadLimit, own_key);
-    ASSERT_TRUE(eventually([&] { return load.completed() > kWarmUpOps; }, 20s));
-
-    const auto killed_at = Clock::now();
-    cluster.kill(master);
-    const auto survivors = without(cluster.ports(), master);
-    ASSERT_TRUE(wait_for_takeover(cluster, replica, survivors));
-    const auto promoted_at = Clock::now();
-    std::this_thread::sleep_for(2s);  // the load goes on after the promotion
-    const auto records = load.stop();
+    const auto run = kill_a_master_under_load(cluster, fault_client_options(cluster, kSocketTimeout));
+    ASSERT_TRUE(run) << "the load did not start, or no replica took over";
+    const auto& [records, lost, survivors, killed_at, promoted_at] = *run;
 
     // Errors only inside the failure window, each of a node failure's codes.
     const auto window = expect_failure_window(records, killed_at, promoted_at, kSocketTimeout);
@@ -109,13 +134,6 @@ TEST(FaultAsync, MasterKilledUnderLoadFailsOnlyInsideTheWindowAndRecovers) {
     std::string unexpected;
     EXPECT_EQ(errors_outside(records, kNodeFailureCodes, unexpected), 0u) << unexpected;
 
-    // Writes acknowledged by the killed master just before it died may not
-    // have reached its replica (replication is asynchronous): reported, not
-    // judged, as in the blocking scenario.
-    auto reader_options = fault_client_options(cluster, kSocketTimeout);
-    reader_options.startup_nodes = {{"127.0.0.1", replica}};  // not the killed node
-    RedisCluster reader(reader_options);
-    const auto lost = lost_writes(reader, load.acknowledged());
     report("master killed (SIGKILL), async", load_text(records),
            std::to_string(summary.errors) + " errors (first " + summary.first_error_text.substr(0, 40) +
                "), all between the kill and " + millis(window.after_recovery) + " after the promotion; " +
@@ -133,18 +151,9 @@ TEST(FaultAsync, AKilledMasterSurfacesNoErrorWithTheDefaultBudget) {
     RedisClusterOptions options;
     options.startup_nodes = {{"127.0.0.1", cluster.port(0)}};
     options.connection_kwargs.client_name = kClientName;
-    const auto master = cluster.port(0);
-    const auto replica = cluster.replicas_of(master, cluster.port(1)).at(0);
-
-    AsyncWriteReadLoad load(options, {}, kCoroutines, kOpsPerCoroutine, kLoadLimit, own_key);
-    ASSERT_TRUE(eventually([&] { return load.completed() > kWarmUpOps; }, 20s));
-    const auto killed_at = Clock::now();
-    cluster.kill(master);
-    const auto survivors = without(cluster.ports(), master);
-    ASSERT_TRUE(wait_for_takeover(cluster, replica, survivors));
-    const auto promoted_at = Clock::now();
-    std::this_thread::sleep_for(2s);  // the load goes on after the promotion
-    const auto records = load.stop();
+    const auto run = kill_a_master_under_load(cluster, options);
+    ASSERT_TRUE(run) << "the load did not start, or no replica took over";
+    const auto& [records, lost, survivors, killed_at, promoted_at] = *run;
 
     const auto summary = summarize(records);
     EXPECT_EQ(summary.errors, 0u) << summary.first_error_text;
@@ -157,10 +166,6 @@ TEST(FaultAsync, AKilledMasterSurfacesNoErrorWithTheDefaultBudget) {
     EXPECT_GE(summary.max_duration, failover / 2) << millis(summary.max_duration);
     EXPECT_LE(summary.max_duration, failover + 1500ms) << millis(summary.max_duration);
 
-    RedisClusterOptions reader_options = options;
-    reader_options.startup_nodes = {{"127.0.0.1", replica}};  // not the killed node
-    RedisCluster reader(reader_options);
-    const auto lost = lost_writes(reader, load.acknowledged());
     report("master killed, default budget, async", load_text(records),
            std::to_string(summary.errors) + " errors; " + std::to_string(summary.wrong_answers + lost.size()) +
                " acknowledged writes lost by the cluster",

@@ -109,34 +109,56 @@ private:
     std::shared_ptr<PreparedBatch> batch_;
 };
 
-}  // namespace detail
-
-/// Commands for any slots, sent together (see above). Made by
-/// AsyncRedisCluster::pipeline().
-class AsyncPipeline : public detail::BatchQueue, public Commands<AsyncPipeline> {
+/// The queueing face of a pipeline or transaction: any command, or the
+/// typed ones of Commands<Derived>, queued and returning the queue.
+template <class Derived>
+class QueuedCommands : public BatchQueue {
 public:
-    AsyncPipeline(AsyncPipeline&&) noexcept = default;
-    AsyncPipeline& operator=(AsyncPipeline&&) noexcept = default;
-    ~AsyncPipeline() = default;
-
-    /// Queues any command; nothing is sent before async_execute(). Refused
-    /// at once, naming the command, as Pipeline::execute_command refuses.
+    /// Queues any command; nothing is sent before the launch. Refused at
+    /// once, naming the command (see Derived).
     template <CommandArgument... Args>
-    AsyncPipeline& execute_command(const Args&... args) {
+    Derived& execute_command(const Args&... args) {
         with_argument_views([&](std::span<const std::string_view> views) { add(views); }, args...);
-        return *this;
+        return self();
     }
     /// execute_command() with the arguments in a range.
     template <std::ranges::forward_range Range>
         requires CommandArgument<std::ranges::range_value_t<Range>>
-    AsyncPipeline& execute_command_range(const Range& args) {
+    Derived& execute_command_range(const Range& args) {
         with_range_views([&](std::span<const std::string_view> views) { add(views); }, args);
-        return *this;
+        return self();
     }
 
-    // The typed commands (get, set, incr, hset...) come from
-    // Commands<AsyncPipeline> (commands.hpp): each queues its command and
-    // returns this pipeline; its reply is in async_execute()'s vector.
+protected:
+    using BatchQueue::BatchQueue;
+
+private:
+    friend class Commands<Derived>;
+
+    // The typed commands (get, set, incr, hset...) of Commands<Derived>
+    // queue their command the same way; the reply is in the launch's vector.
+    template <class Reader, class... Args>
+    Derived& run_command(const Args&... args) {
+        return execute_command(args...);
+    }
+    template <class Reader>
+    Derived& run_command_range(std::span<const std::string_view> args) {
+        add(args);
+        return self();
+    }
+    Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
+}  // namespace detail
+
+/// Commands for any slots, sent together (see above). Made by
+/// AsyncRedisCluster::pipeline(). execute_command() and the typed commands
+/// refuse, naming the command, what Pipeline::execute_command refuses.
+class AsyncPipeline : public detail::QueuedCommands<AsyncPipeline>, public Commands<AsyncPipeline> {
+public:
+    AsyncPipeline(AsyncPipeline&&) noexcept = default;
+    AsyncPipeline& operator=(AsyncPipeline&&) noexcept = default;
+    ~AsyncPipeline() = default;
 
     /// Sends every queued command; completes with
     /// `void(std::error_code, std::vector<Reply>)` (see above).
@@ -147,47 +169,20 @@ public:
 
 private:
     friend class AsyncRedisCluster;
-    friend class Commands<AsyncPipeline>;
-    using BatchQueue::BatchQueue;
-
-    template <class Reader, class... Args>
-    AsyncPipeline& run_command(const Args&... args) {
-        return execute_command(args...);
-    }
-    template <class Reader>
-    AsyncPipeline& run_command_range(std::span<const std::string_view> args) {
-        add(args);
-        return *this;
-    }
+    using QueuedCommands::QueuedCommands;
 };
 
 /// MULTI ... EXEC on one slot's master (see above). Made by
-/// AsyncRedisCluster::transaction().
-class AsyncTransaction : public detail::BatchQueue, public Commands<AsyncTransaction> {
+/// AsyncRedisCluster::transaction(). execute_command() and the typed
+/// commands refuse keys of another slot (ClusterCrossSlotError), commands
+/// that run on every master or node, and MULTI, EXEC, DISCARD, WATCH and
+/// UNWATCH themselves; a blocking command is queued (it does not block
+/// inside MULTI).
+class AsyncTransaction : public detail::QueuedCommands<AsyncTransaction>, public Commands<AsyncTransaction> {
 public:
     AsyncTransaction(AsyncTransaction&&) noexcept = default;
     AsyncTransaction& operator=(AsyncTransaction&&) noexcept = default;
     ~AsyncTransaction() = default;
-
-    /// Queues any command; nothing is sent before async_exec(). Refused at
-    /// once: keys of another slot (ClusterCrossSlotError), blocking
-    /// commands, commands that run on every master or node, and MULTI,
-    /// EXEC, DISCARD, WATCH and UNWATCH themselves.
-    template <CommandArgument... Args>
-    AsyncTransaction& execute_command(const Args&... args) {
-        with_argument_views([&](std::span<const std::string_view> views) { add(views); }, args...);
-        return *this;
-    }
-    /// execute_command() with the arguments in a range.
-    template <std::ranges::forward_range Range>
-        requires CommandArgument<std::ranges::range_value_t<Range>>
-    AsyncTransaction& execute_command_range(const Range& args) {
-        with_range_views([&](std::span<const std::string_view> views) { add(views); }, args);
-        return *this;
-    }
-
-    // The typed commands come from Commands<AsyncTransaction>: each queues
-    // its command and returns this transaction.
 
     /// Sends MULTI, the queued commands and EXEC; completes with
     /// `void(std::error_code, std::vector<Reply>)` (see above).
@@ -198,18 +193,7 @@ public:
 
 private:
     friend class AsyncRedisCluster;
-    friend class Commands<AsyncTransaction>;
-    using BatchQueue::BatchQueue;
-
-    template <class Reader, class... Args>
-    AsyncTransaction& run_command(const Args&... args) {
-        return execute_command(args...);
-    }
-    template <class Reader>
-    AsyncTransaction& run_command_range(std::span<const std::string_view> args) {
-        add(args);
-        return *this;
-    }
+    using QueuedCommands::QueuedCommands;
 };
 
 }  // namespace rediscluster::asio

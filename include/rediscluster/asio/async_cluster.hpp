@@ -26,17 +26,22 @@
 // and lost connections back off and retry within command_timeout, with at
 // most 16 redirects) and updates the topology through the same calls.
 //
+// Typed commands: rc.commands(token).get(key)... (async_commands.hpp).
+// Pipelines and transactions: rc.pipeline(), rc.transaction(key)
+// (async_batch.hpp).
+//
 // Automatic pipelining: one connection per node. Commands issued during
 // one turn of the executor are written to each node in one write, and the
-// replies are matched to them in order. At most AsyncOptions::max_inflight
-// commands are in flight on a node's connection; the ones over it wait (and
-// can be cancelled while they do).
+// replies are matched to them in order; the handlers of the replies one
+// read brings are called from one handler posted to their executor. At
+// most AsyncOptions::max_inflight commands are in flight on a node's
+// connection; the ones over it wait (and can be cancelled while they do).
 //
-// First stage: a command sent to every master or node (PING, DBSIZE, KEYS,
+// A command sent to every master or node (PING, DBSIZE, KEYS,
 // FLUSHALL...), a multi-key command whose keys span slots, and a blocking
 // command (BLPOP, XREAD BLOCK, WAIT...) run through the blocking client's
-// driver on a thread of their own, and complete on the executor like any
-// other.
+// driver on a thread of their own (a blocking command thus has a
+// connection of its own), and complete on the executor like any other.
 //
 // TLS: as for RedisCluster, `.connection_class =
 // connection_class<SSLClusterConnection>()` with the ssl_* options of
