@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/experimental/deferred.hpp>
@@ -312,6 +314,31 @@ TEST(AsyncTransaction, CommandsItCannotCarryAreRefusedWhenAdded) {
     EXPECT_TRUE(tx.empty());
     tx.execute_command("BLPOP", "{async:tx}:list", 1);  // does not block inside MULTI
     EXPECT_EQ(tx.size(), 1u);
+}
+
+// --- a deadline of one's own ---------------------------------------------------------
+
+TEST(AsyncCommands, APerOperationDeadlineIsATimerRacedAgainstTheCommand) {
+    using namespace ::asio::experimental::awaitable_operators;
+    ::asio::io_context io;
+    AsyncRedisCluster rc(io, async_plain_options());
+    ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
+        // A script that keeps its master busy for 300 ms, against a 50 ms deadline.
+        constexpr std::string_view kBusy =
+            "local t = redis.call('TIME'); local until_us = (t[1] * 1000000 + t[2]) + 300000; "
+            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= until_us; return 1";
+        ::asio::steady_timer deadline(io, 50ms);
+        const auto started = std::chrono::steady_clock::now();
+        auto outcome = co_await (rc.async_execute("EVAL", kBusy, 1, "{async:deadline}", ::asio::use_awaitable) ||
+                                 deadline.async_wait(::asio::use_awaitable));
+        EXPECT_EQ(outcome.index(), 1u) << "the deadline came first";
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 250ms);
+        // The script's reply is read and dropped when it comes: the next
+        // commands on that connection (same slot) get their own.
+        co_await rc.async_execute("SET", "{async:deadline}:k", "after", ::asio::use_awaitable);
+        const Reply after = co_await rc.async_execute("GET", "{async:deadline}:k", ::asio::use_awaitable);
+        EXPECT_EQ(after.str(), "after");
+    }));
 }
 
 // --- threads -------------------------------------------------------------------------
