@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cluster/async_env.hpp"
@@ -91,18 +92,21 @@ TEST(AsyncCommands, EveryTokenWorksAndErrorsArriveAsCodes) {
     ASSERT_TRUE(run_until(io, [&] { return wrong_type.has_value(); }));
     EXPECT_EQ(*wrong_type, asio_error::response);
 
-    // A future: the code arrives as std::system_error.
-    auto future = rc.commands(::asio::use_future).incr("async:typed:text");
+    // A future of what a function makes of the completion: the code beside
+    // the value. (A plain use_future hands the code over as a
+    // std::system_error, as the AsyncClient tests check; an exception handed
+    // across threads inside libstdc++ is beyond what ThreadSanitizer can
+    // follow.)
+    auto future = rc.commands(::asio::use_future([](std::error_code code, std::int64_t value) {
+                        return std::make_pair(code, value);
+                    })).incr("async:typed:text");
     std::atomic<bool> stop = false;
     std::thread runner([&] {
         while (!stop) io.run_for(10ms);
     });
-    try {
-        (void)future.get();
-        ADD_FAILURE() << "INCR of a text answered";
-    } catch (const std::system_error& e) {
-        EXPECT_EQ(e.code(), asio_error::response);
-    }
+    const auto [code, value] = future.get();
+    EXPECT_EQ(code, asio_error::response);
+    EXPECT_EQ(value, 0);
     stop = true;
     runner.join();
 }
