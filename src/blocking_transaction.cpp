@@ -7,6 +7,7 @@
 #include "detail/blocking_driver.hpp"
 #include "detail/classify.hpp"
 #include "detail/driver_attempt.hpp"
+#include "detail/encoded_commands.hpp"
 #include "rediscluster/errors.hpp"
 
 namespace rediscluster::detail {
@@ -14,10 +15,6 @@ namespace rediscluster::detail {
 namespace {
 
 using EventKind = CommandEvent::Kind;
-
-constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
-constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
-constexpr std::string_view kUnwatch = "*1\r\n$7\r\nUNWATCH\r\n";
 
 // Leaves the pinned connection. One that watches keys is closed: its WATCH
 // must not follow it to the pool's next user.

@@ -11,6 +11,7 @@
 
 #include "client_impl.hpp"
 #include "detail/batch_rules.hpp"
+#include "detail/encoded_commands.hpp"
 
 namespace rediscluster::asio {
 
@@ -88,8 +89,8 @@ void complete_soon(const AsyncRedisCluster::executor_type& executor, detail::Com
 // A transaction's block: MULTI, the commands and EXEC as one command of
 // the client, on the transaction's slot.
 std::shared_ptr<AsyncOperation> make_block(const PreparedBatch& batch) {
-    constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
-    constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
+    using rediscluster::detail::kExec;
+    using rediscluster::detail::kMulti;
     std::string text(kMulti);
     for (const auto& command : batch.commands) text.append(command->packed.view());
     text.append(kExec);

@@ -8,14 +8,15 @@
 
 #include <utility>
 
+#include "detail/encoded_commands.hpp"
+
 namespace rediscluster::asio {
 
 using rediscluster::detail::Failure;
+using rediscluster::detail::kAsking;
 
 namespace {
 
-// ASKING, encoded once.
-constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 constexpr std::size_t kReadSize = 64 * 1024;
 
 }  // namespace

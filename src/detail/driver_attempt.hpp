@@ -14,11 +14,9 @@
 #include "detail/blocking_driver.hpp"
 #include "detail/classify.hpp"
 #include "detail/command_fsm.hpp"
+#include "detail/encoded_commands.hpp"
 
 namespace rediscluster::detail {
-
-// ASKING, encoded once.
-inline constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
 // What one attempt produced, kept until the machine has heard of it (its
 // event points into it) and, for the last one, until the command ends.
