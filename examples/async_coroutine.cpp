@@ -46,7 +46,7 @@ asio::awaitable<bool> write_and_read(rediscluster::asio::AsyncRedisCluster& rc, 
 int main(int argc, char** argv) {
     const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 7000);
     try {
-        asio::io_context io;
+        asio::io_context io(1);  // run by this thread only: handlers run straight from the reads
         rediscluster::asio::AsyncRedisCluster rc(io, {.startup_nodes = {{"127.0.0.1", port}}});
         constexpr int kUsers = 100;
         int finished = 0;

@@ -8,6 +8,8 @@
 #include "rediscluster/asio/async_cluster.hpp"
 
 #include <asio/bind_executor.hpp>
+#include <asio/detail/concurrency_hint.hpp>
+#include <asio/detail/scheduler.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -592,6 +594,31 @@ void AsyncRedisCluster::Impl::call_handlers(std::vector<std::shared_ptr<AsyncOpe
         }
     }
     end_of_calls(false);
+}
+
+bool runs_on_one_thread(const ::asio::any_io_executor& executor) {
+    auto& context = ::asio::query(executor, ::asio::execution::context);
+    // The scheduler is Asio's own (detail) service behind io_context and
+    // thread_pool; it is the one place the hint is kept.
+    if (!::asio::has_service<::asio::detail::scheduler>(context)) return false;
+    const int hint = ::asio::use_service<::asio::detail::scheduler>(context).concurrency_hint();
+    return hint == 1 || !ASIO_CONCURRENCY_HINT_IS_LOCKING(SCHEDULER, hint);
+}
+
+void AsyncRedisCluster::Impl::replies_handed_over() {
+    if (!one_thread) {
+        flush_outbox();
+        return;
+    }
+    // With one thread nothing else could run meanwhile: the handlers are
+    // called here, at the end of the read's handler, saving a post and a
+    // turn of the event loop (with its epoll_wait) per read.
+    if (outbox.empty()) return;
+    std::vector<std::shared_ptr<AsyncOperation>> batch;
+    batch.swap(outbox);
+    call_handlers(batch, 0);
+    batch.clear();
+    if (outbox.empty()) outbox.swap(batch);  // its storage, for the next read
 }
 
 void AsyncRedisCluster::Impl::flush_outbox() {

@@ -288,11 +288,16 @@ private:
 
 // --- the client --------------------------------------------------------------------
 
+// Whether `executor`'s context promises to be run by one thread: an
+// io_context made with concurrency hint 1 (or with an unlocked scheduler).
+bool runs_on_one_thread(const ::asio::any_io_executor& executor);
+
 struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnection::Owner {
     Impl(const executor_type& client_executor, RedisClusterOptions& options, AsyncOptions async,
          std::shared_ptr<TlsClientContext> tls_context)
         : executor(client_executor),
           strand(::asio::make_strand(client_executor)),
+          one_thread(runs_on_one_thread(client_executor)),
           tls(std::move(tls_context)),
           pool(core::make_client_pool(options)),
           client(std::make_unique<core::ClientCore>(pool, options)),
@@ -306,6 +311,10 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
 
     executor_type executor;
     ::asio::strand<executor_type> strand;
+    // The executor is run by one thread only: then holding the strand
+    // while handlers run keeps nothing else from running, and the
+    // handlers of a read's replies are called from the read's handler.
+    bool one_thread;
     // Every connection's TLS settings (one context for the client); null
     // for plain TCP.
     std::shared_ptr<TlsClientContext> tls;
@@ -353,7 +362,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     std::uint64_t new_id() override { return operations.id_of_no_operation(); }
     void on_reply(std::uint64_t id, Reply&& reply, const NodeInfo& node) override;
     void on_failure(std::uint64_t id, core::Failure failure, const NodeInfo& node, std::string_view description) override;
-    void replies_handed_over() override { flush_outbox(); }
+    void replies_handed_over() override;
 
     // Where a command is prepared for: alone (a refusal is carried to its
     // start, a command over several slots is split), or in a pipeline or

@@ -258,50 +258,52 @@ void NodeConnection::read() {
             if (generation != self->generation_) return;
             auto owner = self->owner_.lock();
             if (!owner) return;
-            if (code) {
-                const std::string what = code == ::asio::error::eof ? std::string("Connection closed by server")
-                                                                    : code.message();
-                self->fail(Failure::Connection, "Connection to " + self->node_.name + " lost: " + what +
-                                                    self->stream_.first_reply_hint(code));
-                return;
-            }
-            auto& consumed = self->consumed_;
-            self->core_.consume(std::string_view(self->read_buffer_.data(), size), consumed);
-            // Taken out first: handing a reply over may submit commands to
-            // this very connection.
-            auto& replies = self->replies_;
-            std::swap(replies, consumed.replies);
-            std::string setup_refused;
-            for (auto& completion : replies) {
-                if (self->handshake_ids_.erase(completion.id) > 0) {
-                    if (completion.reply.is_error() && setup_refused.empty()) {
-                        setup_refused = self->node_.name + " refused the connection's setup: " +
-                                        std::string(completion.reply.str());
-                    }
-                    continue;
-                }
-                if (!setup_refused.empty()) {
-                    owner->on_failure(completion.id, Failure::Fatal, self->node_, setup_refused);
-                } else {
-                    owner->on_reply(completion.id, std::move(completion.reply), self->node_);
-                }
-            }
-            replies.clear();
+            self->take_read(generation, code, size, *owner);
+            // Last: the owner may call handlers from here, and they may
+            // use this connection again.
             owner->replies_handed_over();
-            if (generation != self->generation_) return;  // a reply's command closed it meanwhile
-            if (!consumed.error.empty()) {
-                self->abandoned_ = std::move(consumed.abandoned);
-                self->fail(Failure::Interrupted, "Protocol error from " + self->node_.name + ": " + consumed.error);
-                return;
-            }
-            if (!setup_refused.empty()) {
-                self->fail(Failure::Fatal, setup_refused);
-                return;
-            }
-            self->admit_backlog();
-            self->arm_deadline();
-            self->read();
         }));
+}
+
+void NodeConnection::take_read(std::uint64_t generation, std::error_code code, std::size_t size, Owner& owner) {
+    if (code) {
+        const std::string what = code == ::asio::error::eof ? std::string("Connection closed by server") : code.message();
+        fail(Failure::Connection,
+             "Connection to " + node_.name + " lost: " + what + stream_.first_reply_hint(code));
+        return;
+    }
+    core_.consume(std::string_view(read_buffer_.data(), size), consumed_);
+    // Taken out first: handing a reply over may submit commands to this
+    // very connection.
+    std::swap(replies_, consumed_.replies);
+    std::string setup_refused;
+    for (auto& completion : replies_) {
+        if (handshake_ids_.erase(completion.id) > 0) {
+            if (completion.reply.is_error() && setup_refused.empty()) {
+                setup_refused = node_.name + " refused the connection's setup: " + std::string(completion.reply.str());
+            }
+            continue;
+        }
+        if (!setup_refused.empty()) {
+            owner.on_failure(completion.id, Failure::Fatal, node_, setup_refused);
+        } else {
+            owner.on_reply(completion.id, std::move(completion.reply), node_);
+        }
+    }
+    replies_.clear();
+    if (generation != generation_) return;  // a reply's command closed it meanwhile
+    if (!consumed_.error.empty()) {
+        abandoned_ = std::move(consumed_.abandoned);
+        fail(Failure::Interrupted, "Protocol error from " + node_.name + ": " + consumed_.error);
+        return;
+    }
+    if (!setup_refused.empty()) {
+        fail(Failure::Fatal, setup_refused);
+        return;
+    }
+    admit_backlog();
+    arm_deadline();
+    read();
 }
 
 void NodeConnection::arm_deadline() {

@@ -53,7 +53,10 @@ public:
         /// `description` is valid during the call only.
         virtual void on_failure(std::uint64_t id, rediscluster::detail::Failure failure, const NodeInfo& node,
                                 std::string_view description) = 0;
-        /// The replies of one read have all been handed over.
+        /// Called last in a read's handler, once the connection is done
+        /// with the read (the next one started, or the connection failed):
+        /// the replies it brought have all been handed over, and the Owner
+        /// may call their handlers from here.
         virtual void replies_handed_over() = 0;
     };
 
@@ -95,6 +98,9 @@ private:
     void schedule_flush();
     void flush();
     void read();
+    // What a read brought: the replies handed over, then the next read
+    // started (or the connection failed).
+    void take_read(std::uint64_t generation, std::error_code code, std::size_t size, Owner& owner);
     void arm_deadline();
     void wait_for_reply_due();
     void admit_backlog();

@@ -45,7 +45,7 @@ std::vector<std::string> keys_over_all_slots(std::string_view prefix, int count)
 // --- typed commands ------------------------------------------------------------------
 
 TEST(AsyncCommands, TypedCommandsCompleteWithTheBlockingMethodsTypes) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
         auto redis = rc.commands(::asio::use_awaitable);
@@ -71,7 +71,7 @@ TEST(AsyncCommands, TypedCommandsCompleteWithTheBlockingMethodsTypes) {
 }
 
 TEST(AsyncCommands, EveryTokenWorksAndErrorsArriveAsCodes) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     std::optional<std::int64_t> by_callback;
     rc.commands([&](std::error_code code, std::int64_t value) {
@@ -112,7 +112,7 @@ TEST(AsyncCommands, EveryTokenWorksAndErrorsArriveAsCodes) {
 }
 
 TEST(AsyncCommands, ArgumentsTheBlockingMethodRefusesAreRefusedByTheCall) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto redis = rc.commands([](std::error_code, bool) {});
     EXPECT_THROW(redis.mset(std::vector<std::pair<std::string_view, std::string_view>>{}), DataError);
@@ -121,7 +121,7 @@ TEST(AsyncCommands, ArgumentsTheBlockingMethodRefusesAreRefusedByTheCall) {
 // --- pipelines -----------------------------------------------------------------------
 
 TEST(AsyncPipeline, CommandsForEverySlotComeBackInOrder) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     const auto keys = keys_over_all_slots("async:pipe", 300);
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
@@ -145,7 +145,7 @@ TEST(AsyncPipeline, CommandsForEverySlotComeBackInOrder) {
 }
 
 TEST(AsyncPipeline, AFailedCommandHasItsErrorInPlaceAndTheOthersRan) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
         co_await rc.async_execute("SET", "async:pipe:text", "text", ::asio::use_awaitable);
@@ -165,7 +165,7 @@ TEST(AsyncPipeline, AFailedCommandHasItsErrorInPlaceAndTheOthersRan) {
 }
 
 TEST(AsyncPipeline, CommandsAPipelineCannotCarryAreRefusedWhenAdded) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pipe = rc.pipeline();
     EXPECT_THROW(pipe.execute_command("BLPOP", "async:pipe:list", 1), RedisClusterException);
@@ -176,7 +176,7 @@ TEST(AsyncPipeline, CommandsAPipelineCannotCarryAreRefusedWhenAdded) {
 }
 
 TEST(AsyncPipeline, AnEmptyPipelineCompletesAtOnceAndALateOneIsAborted) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     std::optional<std::pair<std::error_code, std::size_t>> empty_outcome;
     std::optional<std::error_code> late_outcome;
     {
@@ -198,7 +198,7 @@ TEST(AsyncPipeline, AnEmptyPipelineCompletesAtOnceAndALateOneIsAborted) {
 }
 
 TEST(AsyncPipeline, CancellingItCancelsTheCommandsNotFinished) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ::asio::cancellation_signal signal;
     auto pipe = rc.pipeline();
@@ -222,7 +222,7 @@ TEST(AsyncPipeline, CancellingItCancelsTheCommandsNotFinished) {
 // --- transactions --------------------------------------------------------------------
 
 TEST(AsyncTransaction, QueuedCommandsRunTogetherAndReturnTheirReplies) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
         co_await rc.async_execute("DEL", "{async:tx}:n", ::asio::use_awaitable);
@@ -235,7 +235,7 @@ TEST(AsyncTransaction, QueuedCommandsRunTogetherAndReturnTheirReplies) {
 }
 
 TEST(AsyncTransaction, ConcurrentTransactionsOnOneConnectionDoNotInterleave) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     constexpr int kTransactions = 200;
     int done = 0;
@@ -255,7 +255,7 @@ TEST(AsyncTransaction, ConcurrentTransactionsOnOneConnectionDoNotInterleave) {
 }
 
 TEST(AsyncTransaction, ACommandRefusedWhileQueuedAbortsItAndNothingRuns) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
         co_await rc.async_execute("DEL", "{async:tx}:abort", ::asio::use_awaitable);
@@ -273,7 +273,7 @@ TEST(AsyncTransaction, ACommandRefusedWhileQueuedAbortsItAndNothingRuns) {
 }
 
 TEST(AsyncTransaction, AnErrorInsideExecIsReportedAndTheOtherCommandsRan) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
         co_await rc.async_execute("SET", "{async:tx}:text", "text", ::asio::use_awaitable);
@@ -290,7 +290,7 @@ TEST(AsyncTransaction, AnErrorInsideExecIsReportedAndTheOtherCommandsRan) {
 }
 
 TEST(AsyncTransaction, AMovedBeforeExecSendsTheWholeBlockToTheOwner) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     const auto slot = key_slot("async:tx:moved");
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
@@ -308,7 +308,7 @@ TEST(AsyncTransaction, AMovedBeforeExecSendsTheWholeBlockToTheOwner) {
 }
 
 TEST(AsyncTransaction, CommandsItCannotCarryAreRefusedWhenAdded) {
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto tx = rc.transaction("{async:tx}");
     EXPECT_THROW(tx.get("async:tx:elsewhere"), ClusterCrossSlotError);
@@ -324,7 +324,7 @@ TEST(AsyncTransaction, CommandsItCannotCarryAreRefusedWhenAdded) {
 
 TEST(AsyncCommands, APerOperationDeadlineIsATimerRacedAgainstTheCommand) {
     using namespace ::asio::experimental::awaitable_operators;
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
         // A script that keeps its master busy for 300 ms, against a 50 ms deadline.

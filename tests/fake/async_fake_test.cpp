@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <functional>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <vector>
@@ -324,7 +325,7 @@ TEST(AsyncClientFake, ATransactionAskedElsewhereGoesAgainThereWithAskingFirst) {
         if (name == "EXEC") return test::expect_any("-EXECABORT Transaction discarded because of previous errors.\r\n");
         return test::expect_any("-ASK " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(target.port()) + "\r\n");
     });
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, options_for(first));
     std::optional<BatchOutcome> outcome;
     auto tx = rc.transaction("{tx}");
@@ -353,7 +354,7 @@ TEST(AsyncClientFake, ATransactionCutOffBeforeExecsReplyIsInterruptedAndNotSentA
         }
         return test::expect_any("+QUEUED\r\n");
     });
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     AsyncRedisCluster rc(io, options_for(node));
     std::optional<BatchOutcome> outcome;
     auto tx = rc.transaction("{tx}");
@@ -372,7 +373,7 @@ TEST(AsyncClientFake, AnEndlessReplyFailsOnlyItsConnectionsCommandsAtTheParserLi
         if (command.args.at(1) == "endless") return test::expect_any("+" + std::string(4096, 'a'));
         return test::expect_any("$4\r\nfine\r\n");
     });
-    ::asio::io_context io;
+    ::asio::io_context io(1);
     auto options = options_for(node);
     options.connection_kwargs.parser_limits.max_line_length = 1024;
     AsyncRedisCluster rc(io, options);
@@ -385,6 +386,107 @@ TEST(AsyncClientFake, AnEndlessReplyFailsOnlyItsConnectionsCommandsAtTheParserLi
     ASSERT_TRUE(fine);
     EXPECT_FALSE(fine->code) << fine->code.message();
     EXPECT_EQ(fine->reply.str(), "fine");
+}
+
+// --- where handlers run -----------------------------------------------------------------
+
+// Runs `io` until `done` or 5 s, counting the handlers it ran and the
+// exceptions that left it (a handler's, as from any handler).
+template <class Done>
+std::size_t run_counting(::asio::io_context& io, Done done, std::vector<std::string>& escaped) {
+    std::size_t handlers = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        try {
+            if (io.stopped()) io.restart();
+            handlers += io.run_for(5ms);
+        } catch (const std::runtime_error& thrown) {
+            escaped.emplace_back(thrown.what());
+        }
+    }
+    return handlers;
+}
+
+FakeNode answering_ok() {
+    return whole_cluster_node([](const ReceivedCommand&, std::uint16_t) { return test::expect_any("$2\r\nok\r\n"); });
+}
+
+// The io_context's concurrency hint: Asio's default (any number of
+// threads), or 1 (one thread, where handlers run from the read's own).
+class AsyncHandlers : public ::testing::TestWithParam<int> {};
+
+TEST_P(AsyncHandlers, AHandlerThatThrowsLeavesRunAndTheOtherHandlersStillRun) {
+    FakeNode node = answering_ok();
+    ::asio::io_context io(GetParam());
+    AsyncRedisCluster rc(io, options_for(node));
+    int answered = 0;
+    const auto count = [&](std::error_code code, Reply reply) {
+        if (!code && reply.str() == "ok") ++answered;
+    };
+    // One turn: one write, and their replies in one read (or a few).
+    rc.async_execute("GET", "a", [](std::error_code, Reply) { throw std::runtime_error("the handler threw"); });
+    rc.async_execute("GET", "b", count);
+    rc.async_execute("GET", "c", count);
+    std::vector<std::string> escaped;
+    (void)run_counting(io, [&] { return answered == 2 && !escaped.empty(); }, escaped);
+    EXPECT_EQ(answered, 2);
+    EXPECT_EQ(escaped, std::vector<std::string>{"the handler threw"});
+    // The connection is still in step: the next command gets its own reply.
+    const auto next = execute_and_wait(io, rc, "GET", "d");
+    ASSERT_TRUE(next);
+    EXPECT_FALSE(next->code) << next->code.message();
+    EXPECT_EQ(next->reply.str(), "ok");
+}
+
+TEST_P(AsyncHandlers, CommandsIssuedFromHandlersOneAfterAnotherAllComplete) {
+    FakeNode node = answering_ok();
+    ::asio::io_context io(GetParam());
+    AsyncRedisCluster rc(io, options_for(node));
+    constexpr int kChain = 200;
+    int done = 0;
+    std::function<void(std::error_code, Reply)> next = [&](std::error_code code, Reply reply) {
+        ASSERT_FALSE(code) << code.message();
+        ASSERT_EQ(reply.str(), "ok");
+        if (++done < kChain) rc.async_execute("GET", "k" + std::to_string(done), next);
+    };
+    rc.async_execute("GET", "k0", next);
+    std::vector<std::string> escaped;
+    (void)run_counting(io, [&] { return done == kChain; }, escaped);
+    EXPECT_EQ(done, kChain);
+    EXPECT_TRUE(escaped.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(ConcurrencyHint, AsyncHandlers, ::testing::Values(ASIO_CONCURRENCY_HINT_DEFAULT, 1),
+                         [](const ::testing::TestParamInfo<int>& hint) {
+                             return hint.param == 1 ? std::string("OneThread") : std::string("AnyThreads");
+                         });
+
+// On a context run by one thread, a reply's handler is called from the
+// handler that read it: a command issued from it then costs the event
+// loop one handler (the read), where elsewhere the handlers' own post
+// adds one.
+TEST(AsyncHandlers, OnAOneThreadContextHandlersRunFromTheReadWithoutAPostOfTheirOwn) {
+    FakeNode node = answering_ok();
+    constexpr int kChain = 300;
+    const auto handlers_per_command = [&](int concurrency_hint) {
+        ::asio::io_context io(concurrency_hint);
+        AsyncRedisCluster rc(io, options_for(node));
+        // Connected and warm before counting.
+        const auto first = execute_and_wait(io, rc, "GET", "warm");
+        EXPECT_TRUE(first && !first->code);
+        int done = 0;
+        std::function<void(std::error_code, Reply)> next = [&](std::error_code, Reply) {
+            if (++done < kChain) rc.async_execute("GET", "k", next);
+        };
+        rc.async_execute("GET", "k", next);
+        std::vector<std::string> escaped;
+        const auto handlers = run_counting(io, [&] { return done == kChain; }, escaped);
+        EXPECT_EQ(done, kChain);
+        return static_cast<double>(handlers) / kChain;
+    };
+    const double posted = handlers_per_command(ASIO_CONCURRENCY_HINT_DEFAULT);
+    const double one_thread = handlers_per_command(1);
+    EXPECT_LE(one_thread + 0.9, posted) << "one thread: " << one_thread << ", any threads: " << posted;
 }
 
 }  // namespace

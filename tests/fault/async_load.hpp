@@ -79,7 +79,7 @@ private:
     KeyOf key_of_;
     std::size_t ops_per_coroutine_;
     Clock::time_point deadline_;
-    ::asio::io_context io_;
+    ::asio::io_context io_{1};  // run by one thread
     ::asio::executor_work_guard<::asio::io_context::executor_type> work_;
     std::unique_ptr<rediscluster::asio::AsyncRedisCluster> client_;
     std::atomic<bool> stopping_{false};

@@ -33,7 +33,10 @@
 // Automatic pipelining: one connection per node. Commands issued during
 // one turn of the executor are written to each node in one write, and the
 // replies are matched to them in order; the handlers of the replies one
-// read brings are called from one handler posted to their executor. At
+// read brings are called together, from one handler posted to their
+// executor; or, when the client's executor promises one thread (an
+// io_context made with concurrency hint 1: `asio::io_context io(1)`), from
+// the handler that read them, a turn of the event loop sooner. At
 // most AsyncOptions::max_inflight commands are in flight on a node's
 // connection; the ones over it wait (and can be cancelled while they do).
 //
@@ -65,7 +68,8 @@
 // Thread safety: an AsyncRedisCluster may be used from several threads
 // at once, on a multi-threaded io_context too: its state lives on a strand
 // of its own. Completion handlers run on their associated executor (by
-// default the client's).
+// default the client's). On a one-thread io_context they run while the
+// client's strand is held: a handler that blocks holds up every reply.
 
 #include <cstddef>
 #include <memory>
