@@ -2,12 +2,14 @@
 // and MULTI ... EXEC, each an exchange on the connection the transaction is
 // pinned to, each driven by a command machine of its own.
 
+#include <span>
 #include <utility>
 
 #include "detail/blocking_driver.hpp"
 #include "detail/classify.hpp"
 #include "detail/driver_attempt.hpp"
 #include "detail/encoded_commands.hpp"
+#include "detail/transaction_block.hpp"
 #include "rediscluster/errors.hpp"
 
 namespace rediscluster::detail {
@@ -148,24 +150,16 @@ std::optional<CommandFailure> BlockingDriver::exec(PinnedTransaction& tx, const 
         }
         const NodeInfo& node = tx.connection.node();
         if (auto failed = judge_watch(replies, watched_now, current, node)) return *failed;
-        const std::size_t multi = watched_now ? 1 : 0;
-        if (replies[multi].is_error()) {
-            reply = std::move(replies[multi]);
+        const auto block = std::span(replies).subspan(watched_now ? 1 : 0);
+        const auto verdict = decide_block(block);
+        if (verdict.decider == BlockVerdict::Decider::Multi) {
+            reply = std::move(block.front());
             return judge_reply(reply, current, node);
         }
-        queued_replies.assign(std::make_move_iterator(replies.begin() + static_cast<std::ptrdiff_t>(multi + 1)),
-                              std::make_move_iterator(replies.end() - 1));
-        reply = std::move(replies.back());
         // EXEC has run or discarded the transaction: the watch is over.
         tx.watched_sent = 0;
-        // A command redirected or told to wait while being queued made EXEC
-        // abort: nothing ran, and the whole transaction goes again.
-        for (const auto& answer : queued_replies) {
-            if (answer.is_error() && classify_error_reply_text(answer.str())) {
-                reply = answer;
-                return judge_reply(reply, current, node);
-            }
-        }
+        reply = verdict.decider == BlockVerdict::Decider::Exec ? std::move(block.back()) : block[verdict.index];
+        queued_replies.assign(std::make_move_iterator(block.begin() + 1), std::make_move_iterator(block.end() - 1));
         return judge_reply(reply, current, node);
     };
     return drive(tx.slot, "EXEC", options_.command_timeout, attempt, send);

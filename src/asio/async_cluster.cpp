@@ -32,6 +32,7 @@
 #include "detail/client_core.hpp"
 #include "detail/multi_key.hpp"
 #include "detail/random.hpp"
+#include "detail/transaction_block.hpp"
 #include "rediscluster/error_reply.hpp"
 
 namespace rediscluster::asio {
@@ -314,24 +315,17 @@ bool AsyncRedisCluster::Impl::judge_block(AsyncOperation& op, Reply& reply, cons
         return false;
     }
     auto replies = std::move(reply).take_elements();
-    if (replies.front().is_error()) {
-        if (judge_reply(op, replies.front(), node)) return true;
+    const auto verdict = core::decide_block(replies);
+    // A redirect or the like in the deciding reply: the block goes again.
+    if (auto& deciding = replies[verdict.index]; deciding.is_error() && judge_reply(op, deciding, node)) return true;
+    if (verdict.decider == core::BlockVerdict::Decider::Multi) {
         code = error::response;
         reply = std::move(replies.front());
         return false;
     }
     const auto queued = std::span(replies).subspan(1, replies.size() - 2);
-    for (auto& answer : queued) {
-        // Redirected or told to wait while being queued: EXEC aborted,
-        // nothing ran, and the whole block goes again.
-        if (answer.is_error() && core::classify_error_reply_text(answer.str())) {
-            (void)judge_reply(op, answer, node);
-            return true;
-        }
-    }
     auto& exec = replies.back();
     if (exec.is_error()) {
-        if (judge_reply(op, exec, node)) return true;
         // EXECABORT: refused while queued, nothing ran.
         code = error::response;
         reply = Reply::array(std::vector<Reply>(std::make_move_iterator(queued.begin()),
