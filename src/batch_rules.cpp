@@ -3,6 +3,7 @@
 #include <string>
 
 #include "rediscluster/errors.hpp"
+#include "rediscluster/slot.hpp"
 
 namespace rediscluster::detail {
 
@@ -29,6 +30,17 @@ void check_in_transaction(const CommandFacts& facts, std::string_view name, std:
     if (facts.slot && *facts.slot != slot) {
         throw ClusterCrossSlotError(std::string(name) + ": its keys are in slot " + std::to_string(*facts.slot) +
                                     ", the transaction's slot is " + std::to_string(slot));
+    }
+}
+
+void check_watched_keys(std::span<const std::string_view> keys, std::uint16_t slot) {
+    if (keys.empty()) throw DataError("WATCH needs at least one key");
+    for (const auto key : keys) {
+        if (key_slot(key) != slot) {
+            throw ClusterCrossSlotError("WATCH: key '" + std::string(key) + "' is in slot " +
+                                        std::to_string(key_slot(key)) + ", the transaction's slot is " +
+                                        std::to_string(slot));
+        }
     }
 }
 

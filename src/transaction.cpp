@@ -5,7 +5,6 @@
 #include "detail/transaction_state.hpp"
 #include "rediscluster/error_reply.hpp"
 #include "rediscluster/errors.hpp"
-#include "rediscluster/slot.hpp"
 
 namespace rediscluster {
 
@@ -34,14 +33,7 @@ Transaction::~Transaction() = default;
 Transaction& Transaction::watch_keys(std::span<const std::string_view> keys) {
     auto& state = *state_;
     state.check_open();
-    if (keys.empty()) throw DataError("WATCH needs at least one key");
-    for (const auto key : keys) {
-        if (key_slot(key) != state.pinned.slot) {
-            throw ClusterCrossSlotError("WATCH: key '" + std::string(key) + "' is in slot " +
-                                        std::to_string(key_slot(key)) + ", the transaction's slot is " +
-                                        std::to_string(state.pinned.slot));
-        }
-    }
+    detail::check_watched_keys(keys, state.pinned.slot);
     state.pinned.watched.insert(state.pinned.watched.end(), keys.begin(), keys.end());
     Reply reply;
     if (const auto failure = state.core->driver().watch(state.pinned, reply)) detail::raise(*failure, reply);

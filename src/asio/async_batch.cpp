@@ -8,22 +8,36 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <string>
 
 #include "client_impl.hpp"
 #include "detail/batch_rules.hpp"
 #include "detail/encoded_commands.hpp"
+#include "detail/transaction_state.hpp"
 
 namespace rediscluster::asio {
+
+// A transaction that holds a connection of its own, from its first
+// watch or command run at once to its EXEC: the blocking Transaction's
+// state, whose steps the blocking driver runs one at a time.
+struct detail::PinnedSession {
+    PinnedSession(std::shared_ptr<core::ClientCore> client, std::uint16_t slot) : state(std::move(client), slot) {}
+    std::mutex mutex;
+    core::TransactionState state;
+};
 
 struct detail::PreparedBatch {
     enum class Kind { Pipeline, Transaction };
     Kind kind = Kind::Pipeline;
     std::uint16_t slot = 0;  // a transaction's
     std::vector<std::shared_ptr<AsyncOperation>> commands;
+    std::shared_ptr<PinnedSession> session;  // a transaction's, once it watches or ran a command at once
 };
 
 namespace {
 
+using detail::PinnedSession;
 using detail::PreparedBatch;
 
 // A pipeline under way: the replies as they come, and the handler that
@@ -102,6 +116,37 @@ std::shared_ptr<AsyncOperation> make_block(const PreparedBatch& batch) {
     return block;
 }
 
+// A transaction's EXEC over its own connection: the blocking driver's
+// exec(), which also takes the watch along redirects, then the connection
+// given up whatever the outcome.
+std::shared_ptr<AsyncOperation> make_pinned_exec(const PreparedBatch& batch) {
+    auto queued = std::make_shared<core::Request>();
+    for (const auto& command : batch.commands) {
+        queued->add_encoded(command->packed.view(), command->name(), command->facts);
+    }
+    auto exec = new_operation();
+    exec->packed.assign(rediscluster::detail::kExec);
+    exec->pinned = [session = batch.session, queued]() -> StepOutcome {
+        std::lock_guard lock(session->mutex);
+        auto& state = session->state;
+        state.check_open();
+        state.finished = true;
+        auto& driver = state.core->driver();
+        struct Unpin {
+            core::BlockingDriver& driver;
+            core::PinnedTransaction& pinned;
+            ~Unpin() { driver.unpin(pinned, true); }
+        } unpin{driver, state.pinned};
+        Reply reply;
+        std::vector<Reply> queued_replies;
+        if (const auto failure = driver.exec(state.pinned, *queued, reply, queued_replies)) {
+            return outcome_of(*failure, std::move(reply));
+        }
+        return exec_outcome(std::move(reply), std::move(queued_replies));
+    };
+    return exec;
+}
+
 }  // namespace
 
 // --- the queue ---------------------------------------------------------------------
@@ -128,6 +173,56 @@ void BatchQueue::add(std::span<const std::string_view> args) {
         rediscluster::detail::check_in_transaction(command->facts, args[0], batch_->slot, false);
     }
     batch_->commands.push_back(std::move(command));
+}
+
+std::shared_ptr<PreparedCommand> BatchQueue::watch_step(std::span<const std::string_view> keys) {
+    rediscluster::detail::check_watched_keys(keys, batch_->slot);
+    auto session = pinned_session();
+    auto step = new_operation();
+    std::vector<std::string_view> watch{"WATCH"};
+    watch.insert(watch.end(), keys.begin(), keys.end());
+    step->packed.encode(watch);
+    step->pinned = [session, keys = std::vector<std::string>(keys.begin(), keys.end())]() -> StepOutcome {
+        std::lock_guard lock(session->mutex);
+        auto& state = session->state;
+        state.check_open();
+        state.pinned.watched.insert(state.pinned.watched.end(), keys.begin(), keys.end());
+        Reply reply;
+        if (const auto failure = state.core->driver().watch(state.pinned, reply)) {
+            return outcome_of(*failure, std::move(reply));
+        }
+        return {};
+    };
+    return step;
+}
+
+std::shared_ptr<PreparedCommand> BatchQueue::now_step(std::span<const std::string_view> args) {
+    auto session = pinned_session();
+    auto command = std::make_shared<core::Request>();
+    command->add(args, session->state.analyse(args, true));
+    auto step = new_operation();
+    step->packed.assign(command->packed(0));
+    step->pinned = [session, command]() -> StepOutcome {
+        std::lock_guard lock(session->mutex);
+        auto& state = session->state;
+        state.check_open();
+        Reply reply;
+        if (const auto failure = state.core->driver().run_pinned(state.pinned, *command, 0, reply)) {
+            return outcome_of(*failure, std::move(reply));
+        }
+        if (reply.is_error()) return {error::response, std::move(reply)};
+        return {{}, std::move(reply)};
+    };
+    return step;
+}
+
+std::shared_ptr<PinnedSession> BatchQueue::pinned_session() {
+    if (!batch_->session) {
+        auto client = client_.lock();
+        if (!client) throw RedisClusterException("the AsyncRedisCluster of this transaction is gone");
+        batch_->session = std::make_shared<PinnedSession>(client->client, batch_->slot);
+    }
+    return batch_->session;
 }
 
 std::shared_ptr<PreparedBatch> BatchQueue::take() {
@@ -157,6 +252,10 @@ void AsyncRedisCluster::start_batch(const std::weak_ptr<Impl>& weak, const execu
     auto impl = weak.lock();
     if (!impl) {
         complete_soon(executor, std::move(completion), ::asio::error::operation_aborted);
+        return;
+    }
+    if (batch->session) {
+        start(weak, executor, make_pinned_exec(*batch), std::move(completion));
         return;
     }
     if (batch->commands.empty()) {

@@ -94,6 +94,26 @@ std::pair<error, std::string> error_of(const std::exception_ptr& thrown) {
     }
 }
 
+}  // namespace
+
+// The code and message of a command the blocking driver gave up on.
+StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply) {
+    try {
+        core::raise(failure, reply);
+    } catch (const ResponseError&) {
+        // An error reply of the cluster's (MOVED, TRYAGAIN...) given up on.
+        const auto code = core::classify_error_reply_text(reply.str()) == Failure::ClusterDown ? error::cluster_down
+                                                                                               : error::redirect;
+        return {code, std::move(reply)};
+    } catch (...) {
+        auto [code, message] = error_of(std::current_exception());
+        return {code, Reply::error(message)};
+    }
+    return {error::connection, Reply::error("the command failed")};  // raise() always throws
+}
+
+namespace {
+
 // The TLS context of the client's connections when its connection_class
 // makes SSLClusterConnection (the blocking client's switch to TLS), built
 // before the discovery so that an unusable file is reported as such; null
@@ -196,6 +216,10 @@ void AsyncRedisCluster::Impl::start(const std::shared_ptr<AsyncOperation>& op) {
     operations.add(op);
     if (!op->refusal.empty()) {
         finish(op, error::invalid_command, Reply::error(op->refusal));
+        return;
+    }
+    if (op->pinned) {
+        run_on_thread(op, op->pinned);
         return;
     }
     const auto target = op->facts.target;
@@ -323,25 +347,27 @@ bool AsyncRedisCluster::Impl::judge_block(AsyncOperation& op, Reply& reply, cons
         reply = std::move(replies.front());
         return false;
     }
-    const auto queued = std::span(replies).subspan(1, replies.size() - 2);
-    auto& exec = replies.back();
+    std::vector<Reply> queued(std::make_move_iterator(replies.begin() + 1), std::make_move_iterator(replies.end() - 1));
+    auto outcome = exec_outcome(std::move(replies.back()), std::move(queued));
+    code = outcome.code;
+    reply = std::move(outcome.reply);
+    return false;
+}
+
+StepOutcome exec_outcome(Reply exec, std::vector<Reply> queued) {
+    if (exec.is_null()) return {error::not_executed, Reply::error("EXEC ran nothing: a watched key changed")};
     if (exec.is_error()) {
-        // EXECABORT: refused while queued, nothing ran.
-        code = error::response;
-        reply = Reply::array(std::vector<Reply>(std::make_move_iterator(queued.begin()),
-                                                std::make_move_iterator(queued.end())));
-        return false;
+        if (!exec.str().starts_with("EXECABORT")) return {error::response, std::move(exec)};
+        // Refused while queued: nothing ran.
+        return {error::response, Reply::array(std::move(queued))};
     }
     if (exec.type() != ReplyType::Array) {
-        code = error::response;
-        reply = Reply::error("EXEC answered " + exec.to_debug_string() + ": the transaction did not run");
-        return false;
+        return {error::response,
+                Reply::error("EXEC answered " + exec.to_debug_string() + ": the transaction did not run")};
     }
     const auto& results = exec.elements();
     const bool any_error = std::any_of(results.begin(), results.end(), [](const Reply& r) { return r.is_error(); });
-    code = any_error ? make_error_code(error::response) : std::error_code();
-    reply = std::move(exec);
-    return false;
+    return {any_error ? make_error_code(error::response) : std::error_code(), std::move(exec)};
 }
 
 void AsyncRedisCluster::Impl::perform(const std::shared_ptr<AsyncOperation>& op) {
@@ -495,36 +521,32 @@ void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOpe
 void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation>& op) {
     // The blocking driver, on a thread of its own: it fans out, splits or
     // waits with the blocking client's rules, and the executor is not held.
-    const bool started = blocking_work->run([self = shared_from_this(), op, work = tracked_work()]() mutable {
+    run_on_thread(op, [client = client, op]() -> StepOutcome {
         Reply reply;
-        std::error_code code;
-        try {
-            if (const auto failure = self->client->run_packed(op->packed.view(), reply)) {
-                try {
-                    core::raise(*failure, reply);
-                } catch (const ResponseError&) {
-                    code = core::classify_error_reply_text(reply.str()) == Failure::ClusterDown
-                               ? make_error_code(error::cluster_down)
-                               : make_error_code(error::redirect);
-                } catch (...) {
-                    auto [kind, message] = error_of(std::current_exception());
-                    code = kind;
-                    reply = Reply::error(message);
-                }
-            } else if (reply.is_error()) {
-                code = error::response;
-            }
-        } catch (const Error& e) {
-            code = error::invalid_command;
-            reply = Reply::error(e.what());
-        }
-        auto& strand_of = self->strand;
-        ::asio::post(strand_of, [self = std::move(self), op = std::move(op), code, reply = std::move(reply)]() mutable {
-            if (op->done) return;
-            self->finish(op, code, std::move(reply));
-            self->flush_outbox();
-        });
+        if (const auto failure = client->run_packed(op->packed.view(), reply)) return outcome_of(*failure, reply);
+        if (reply.is_error()) return {error::response, std::move(reply)};
+        return {{}, std::move(reply)};
     });
+}
+
+void AsyncRedisCluster::Impl::run_on_thread(const std::shared_ptr<AsyncOperation>& op,
+                                            std::function<StepOutcome()> work) {
+    const bool started =
+        blocking_work->run([self = shared_from_this(), op, work = std::move(work), tracked = tracked_work()]() mutable {
+            StepOutcome outcome;
+            try {
+                outcome = work();
+            } catch (const Error& e) {
+                outcome = {error::invalid_command, Reply::error(e.what())};
+            }
+            work = nullptr;  // what it holds goes on this thread, before the client may
+            auto& strand_of = self->strand;
+            ::asio::post(strand_of, [self = std::move(self), op = std::move(op), outcome = std::move(outcome)]() mutable {
+                if (op->done) return;
+                self->finish(op, outcome.code, std::move(outcome.reply));
+                self->flush_outbox();
+            });
+        });
     if (!started) finish(op, ::asio::error::operation_aborted, Reply());  // the client is ending
 }
 

@@ -185,6 +185,12 @@ private:
 };
 
 // One command, from async_execute() to its completion.
+// What an operation run by the blocking driver ends with.
+struct StepOutcome {
+    std::error_code code;
+    Reply reply;
+};
+
 struct detail::PreparedCommand {
     std::uint64_t id = 0;
     PackedCommand packed;
@@ -196,6 +202,10 @@ struct detail::PreparedCommand {
     // A transaction's MULTI ... EXEC block: its replies (MULTI's, one per
     // command, EXEC's), which come back as one array. 0 for a command.
     std::size_t block = 0;
+    // A step of a transaction that holds a connection of its own (its
+    // WATCH, a command run at once, its EXEC): run by the blocking driver
+    // on a thread of its own. Empty for anything else.
+    std::function<StepOutcome()> pinned;
 
     /// The command's name, for the messages (a block is named after its
     /// EXEC); a view of its encoding.
@@ -288,6 +298,16 @@ private:
 
 // --- the client --------------------------------------------------------------------
 
+// The code and message a command the blocking driver gave up on
+// completes with.
+StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply);
+
+// What EXEC's reply makes of a transaction (`queued`: what each command
+// got when queued): its results (error::response when one is an error
+// reply), EXECABORT (nothing ran: error::response and the queued replies),
+// or a watch that fired (error::not_executed).
+StepOutcome exec_outcome(Reply exec, std::vector<Reply> queued);
+
 // Whether `executor`'s context promises to be run by one thread: an
 // io_context made with concurrency hint 1 (or with an unlocked scheduler).
 bool runs_on_one_thread(const ::asio::any_io_executor& executor);
@@ -300,7 +320,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
           one_thread(runs_on_one_thread(client_executor)),
           tls(std::move(tls_context)),
           pool(core::make_client_pool(options)),
-          client(std::make_unique<core::ClientCore>(pool, options)),
+          client(std::make_shared<core::ClientCore>(pool, options)),
           read_from_replicas(options.read_from_replicas),
           async_options(async) {
         limits.cluster_down_retry_attempts = options.cluster_down_retry_attempts;
@@ -322,7 +342,7 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     // The blocking client's core: its catalog routes commands, its
     // background refresher re-discovers the topology, and its driver runs
     // the commands the async driver does not carry yet.
-    std::unique_ptr<core::ClientCore> client;
+    std::shared_ptr<core::ClientCore> client;
     std::shared_ptr<BlockingWork> blocking_work = std::make_shared<BlockingWork>();
     core::RetryLimits limits;
     std::optional<std::chrono::milliseconds> command_timeout;
@@ -395,6 +415,9 @@ struct AsyncRedisCluster::Impl : std::enable_shared_from_this<Impl>, NodeConnect
     // outcome.
     bool judge_block(AsyncOperation& op, Reply& reply, const NodeInfo& node, std::error_code& code);
     void run_elsewhere(const std::shared_ptr<AsyncOperation>& op);
+    // Runs `work` on a thread of its own, and finishes `op` with its
+    // outcome on the strand.
+    void run_on_thread(const std::shared_ptr<AsyncOperation>& op, std::function<StepOutcome()> work);
     void refresh_then_resume(const std::shared_ptr<AsyncOperation>& op);
     void cancel(const std::shared_ptr<AsyncOperation>& op);
     void finish(const std::shared_ptr<AsyncOperation>& op, std::error_code code, Reply reply);

@@ -21,6 +21,8 @@ public:
             case error::connection_setup: return "the node refused the connection's setup (AUTH, HELLO, SETNAME, READONLY)";
             case error::invalid_command: return "the command was refused before it was sent";
             case error::reply_type: return "the reply does not fit the type asked for (the command ran)";
+            case error::not_executed:
+                return "the transaction ran nothing: a watched key changed, or the watch was lost";
         }
         return "unknown rediscluster.asio error " + std::to_string(value);
     }

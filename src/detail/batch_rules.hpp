@@ -5,6 +5,7 @@
 // refused by throwing, naming the command.
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "detail/request.hpp"
@@ -20,5 +21,9 @@ void check_pipelined(const CommandFacts& facts, std::string_view name);
 /// RedisClusterException for a command that runs on several nodes or (at
 /// once) blocks, ClusterCrossSlotError for keys of another slot.
 void check_in_transaction(const CommandFacts& facts, std::string_view name, std::uint16_t slot, bool at_once);
+
+/// Throws when `keys` cannot be watched by a transaction on `slot`:
+/// DataError for none, ClusterCrossSlotError for a key of another slot.
+void check_watched_keys(std::span<const std::string_view> keys, std::uint16_t slot);
 
 }  // namespace rediscluster::detail

@@ -18,13 +18,17 @@
 
 namespace rediscluster {
 
-struct Transaction::State {
-    State(std::shared_ptr<detail::ClientCore> client, std::uint16_t slot) : core(std::move(client)) {
+namespace detail {
+
+// Also the state of an asynchronous transaction that watches (its steps
+// run through the blocking driver).
+struct TransactionState {
+    TransactionState(std::shared_ptr<ClientCore> client, std::uint16_t slot) : core(std::move(client)) {
         pinned.slot = slot;
     }
-    ~State() { core->driver().unpin(pinned, false); }
-    State(const State&) = delete;
-    State& operator=(const State&) = delete;
+    ~TransactionState() { core->driver().unpin(pinned, false); }
+    TransactionState(const TransactionState&) = delete;
+    TransactionState& operator=(const TransactionState&) = delete;
 
     // Refuses a call on a transaction that has run or was discarded.
     void check_open() const {
@@ -35,17 +39,23 @@ struct Transaction::State {
     }
     // The facts of a command for this transaction (`at_once`: for now(),
     // else queued): its keys must be in the transaction's slot.
-    detail::CommandFacts analyse(std::span<const std::string_view> args, bool at_once) const {
+    CommandFacts analyse(std::span<const std::string_view> args, bool at_once) const {
         auto facts = core->catalog().analyse(args);
-        detail::check_in_transaction(facts, args[0], pinned.slot, at_once);
+        check_in_transaction(facts, args[0], pinned.slot, at_once);
         return facts;
     }
 
-    std::shared_ptr<detail::ClientCore> core;
-    detail::PinnedTransaction pinned;
-    detail::Request queued;
+    std::shared_ptr<ClientCore> core;
+    PinnedTransaction pinned;
+    Request queued;
     std::vector<Reply> replies;  // exec()'s, kept when it throws
     bool finished = false;
+};
+
+}  // namespace detail
+
+struct Transaction::State : detail::TransactionState {
+    using TransactionState::TransactionState;
 };
 
 }  // namespace rediscluster

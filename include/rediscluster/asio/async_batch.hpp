@@ -40,10 +40,32 @@
 // error::response and the vector holds what each command got when queued
 // ("QUEUED", or the error that refused it). When the block itself failed
 // (a lost connection, a timeout, the budget or redirects ran out), the
-// vector holds one error reply with the message. WATCH needs a connection
-// of its own, held across awaits: it is the blocking Transaction's
-// (RedisCluster::transaction()); this one has none. Every key must be in
-// the transaction's slot (ClusterCrossSlotError when added otherwise).
+// vector holds one error reply with the message. Every key must be in the
+// transaction's slot (ClusterCrossSlotError when added otherwise).
+//
+// WATCH, for optimistic locking:
+//
+// ```
+//   auto tx = rc.transaction("{user:1}");
+//   co_await tx.async_watch("{user:1}:balance", asio::use_awaitable);
+//   auto balance = co_await tx.now(asio::use_awaitable).get("{user:1}:balance");
+//   tx.set("{user:1}:balance", "90");
+//   auto [code, results] = co_await tx.async_exec(asio::experimental::as_tuple(asio::use_awaitable));
+//   if (code == rediscluster::asio::error::not_executed) { /* a watched key changed: read again */ }
+// ```
+//
+// From its first async_watch() or now() command to its async_exec(), a
+// transaction holds a connection of its own to the slot's master (a watch
+// belongs to a connection), as the blocking Transaction does, and its
+// steps follow that Transaction's rules, through the blocking driver on a
+// thread of their own (as the client's blocking commands do): a MOVED or
+// ASK before EXEC takes the watch to the new owner, and when values were
+// already read under it there, async_exec() runs nothing and completes
+// with error::not_executed, as when a watched key changed. With a watch,
+// async_exec() runs even with nothing queued (it then tells whether the
+// watch held), and ends the watch and gives the connection up, whatever
+// its outcome; so does the transaction's destruction (the connection is
+// then closed). Each step must complete before the next is launched.
 //
 // Both may be used again after a launch: the queue is then empty. An
 // empty one completes at once, with no error and no reply. Cancelling the
@@ -61,6 +83,9 @@
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "rediscluster/asio/async_cluster.hpp"
@@ -100,7 +125,27 @@ protected:
             token, take());
     }
 
+    // A step of a transaction holding a connection of its own (its watch,
+    // a command run at once), launched as one operation.
+    template <class Reader, class CompletionToken>
+    auto launch_step(std::shared_ptr<PreparedCommand> step, CompletionToken&& token) {
+        return ::asio::async_initiate<CompletionToken, typename SignatureOf<typename Reader::type>::type>(
+            [client = client_, executor = executor_](auto handler, std::shared_ptr<PreparedCommand> op) {
+                using HandlerCompletion = CompletionOf<Reader, decltype(handler)>;
+                AsyncRedisCluster::start(client, executor, AsyncRedisCluster::claim(std::move(op)),
+                                         CompletionPtr(new HandlerCompletion(std::move(handler), executor), false));
+            },
+            token, std::move(step));
+    }
+    // The steps: WATCH `keys`, and a command run at once. Each throws what
+    // refuses it (a key of another slot...) before anything is sent.
+    std::shared_ptr<PreparedCommand> watch_step(std::span<const std::string_view> keys);
+    std::shared_ptr<PreparedCommand> now_step(std::span<const std::string_view> args);
+
 private:
+    // The transaction's own connection and its state, made at its first
+    // step.
+    std::shared_ptr<PinnedSession> pinned_session();
     // The queued commands, the queue starting again empty.
     std::shared_ptr<PreparedBatch> take();
 
@@ -180,9 +225,47 @@ private:
 /// inside MULTI).
 class AsyncTransaction : public detail::QueuedCommands<AsyncTransaction>, public Commands<AsyncTransaction> {
 public:
+    template <class CompletionToken>
+    class Now;
+
     AsyncTransaction(AsyncTransaction&&) noexcept = default;
     AsyncTransaction& operator=(AsyncTransaction&&) noexcept = default;
     ~AsyncTransaction() = default;
+
+    /// WATCH: `async_watch(key, more_keys..., token)`, sent at once over
+    /// the transaction's own connection (see above); completes with
+    /// `void(std::error_code)` once the node has the keys, with the codes
+    /// of a single command. A key of another slot is refused by the call
+    /// (ClusterCrossSlotError), before anything is sent.
+    template <class... KeysAndToken>
+    auto async_watch(KeysAndToken&&... keys_and_token) {
+        constexpr std::size_t key_count = sizeof...(KeysAndToken) - 1;
+        static_assert(sizeof...(KeysAndToken) >= 2, "async_watch(keys..., token): at least one key, and a token");
+        auto all = std::forward_as_tuple(std::forward<KeysAndToken>(keys_and_token)...);
+        auto step = watch_arguments(all, std::make_index_sequence<key_count>{});
+        return launch_step<detail::NoValue>(std::move(step), std::get<key_count>(std::move(all)));
+    }
+    /// async_watch() with the keys in a range.
+    template <std::ranges::forward_range Keys, class CompletionToken>
+        requires CommandArgument<std::ranges::range_value_t<Keys>>
+    auto async_watch_range(const Keys& keys, CompletionToken&& token) {
+        auto step = with_range_views([this](std::span<const std::string_view> views) { return watch_step(views); },
+                                     keys);
+        return launch_step<detail::NoValue>(std::move(step), std::forward<CompletionToken>(token));
+    }
+
+    /// Commands run at once over the transaction's own connection, outside
+    /// MULTI, to read what the watch guards:
+    /// `co_await tx.now(asio::use_awaitable).get("{user:1}:balance")`. Its
+    /// typed commands complete as rc.commands(token)'s do, and
+    /// execute_command(args...) with `void(std::error_code, Reply)`. Refused
+    /// by the call: keys of another slot, commands that run on several
+    /// nodes or would block the connection. The Now must not outlive the
+    /// transaction.
+    template <class CompletionToken>
+    [[nodiscard]] Now<std::decay_t<CompletionToken>> now(CompletionToken&& token) {
+        return Now<std::decay_t<CompletionToken>>(*this, std::forward<CompletionToken>(token));
+    }
 
     /// Sends MULTI, the queued commands and EXEC; completes with
     /// `void(std::error_code, std::vector<Reply>)` (see above).
@@ -194,6 +277,47 @@ public:
 private:
     friend class AsyncRedisCluster;
     using QueuedCommands::QueuedCommands;
+
+    template <class Tuple, std::size_t... I>
+    std::shared_ptr<detail::PreparedCommand> watch_arguments(Tuple& all, std::index_sequence<I...>) {
+        static_assert((CommandArgument<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>> && ...),
+                      "async_watch: each key must be a string, an integer or a floating-point number");
+        return with_argument_views([this](std::span<const std::string_view> views) { return watch_step(views); },
+                                   std::get<I>(all)...);
+    }
+};
+
+/// The commands of a transaction run at once (AsyncTransaction::now()),
+/// each started with a copy of the token.
+template <class CompletionToken>
+class AsyncTransaction::Now : public Commands<AsyncTransaction::Now<CompletionToken>> {
+public:
+    Now(AsyncTransaction& transaction, CompletionToken token)
+        : transaction_(&transaction), token_(std::move(token)) {}
+
+    /// Runs any command at once; completes with
+    /// `void(std::error_code, Reply)`, as AsyncRedisCluster::async_execute().
+    template <CommandArgument... Args>
+    auto execute_command(const Args&... args) {
+        return run_command<detail::ReplyAsIs>(args...);
+    }
+
+private:
+    friend class Commands<Now>;
+
+    template <class Reader, class... Args>
+    auto run_command(const Args&... args) {
+        auto step = with_argument_views(
+            [this](std::span<const std::string_view> views) { return transaction_->now_step(views); }, args...);
+        return transaction_->template launch_step<Reader>(std::move(step), token_);
+    }
+    template <class Reader>
+    auto run_command_range(std::span<const std::string_view> args) {
+        return transaction_->template launch_step<Reader>(transaction_->now_step(args), token_);
+    }
+
+    AsyncTransaction* transaction_;
+    CompletionToken token_;
 };
 
 }  // namespace rediscluster::asio

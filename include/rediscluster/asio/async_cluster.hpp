@@ -120,6 +120,7 @@ namespace detail {
 class BatchQueue;
 // The commands of a pipeline or transaction, prepared as they were added.
 struct PreparedBatch;
+struct PinnedSession;
 
 // The library's code is not a template: it sees a completion handler of any
 // type through this interface, which the templates below implement for
@@ -205,8 +206,23 @@ struct BatchReplies {
     }
 };
 
+/// How an operation that has no value completes: `void(std::error_code)`.
+struct NoValue {
+    using type = void;
+};
+
 template <class Reader>
 concept ReadsOnError = Reader::read_on_error;
+
+/// The completion signature of an operation whose Reader gives `T`.
+template <class T>
+struct SignatureOf {
+    using type = void(std::error_code, T);
+};
+template <>
+struct SignatureOf<void> {
+    using type = void(std::error_code);
+};
 
 /// The completion of one operation: its handler, called on the handler's
 /// executor with the Reply read by Reader (a reply_readers:: type, or
@@ -248,6 +264,8 @@ private:
     static void call(Handler& handler, std::error_code code, Reply&& reply) {
         if constexpr (std::is_same_v<Reader, ReplyAsIs>) {
             std::move(handler)(code, std::move(reply));
+        } else if constexpr (std::is_same_v<Reader, NoValue>) {
+            std::move(handler)(code);
         } else {
             typename Reader::type value{};
             if (!code || ReadsOnError<Reader>) {

@@ -27,6 +27,7 @@
 // | connection_setup  | AuthenticationError / RedisClusterConfigError at the handshake  |
 // | invalid_command   | DataError, ClusterCrossSlotError, RedisClusterException (refused before anything was sent) |
 // | reply_type        | ReplyTypeError (async_command<T>: the reply does not fit T; the command ran) |
+// | not_executed      | none: Transaction::exec() returns nullopt (a watched key changed, or the watch was lost) |
 
 #include <string>
 #include <system_error>
@@ -47,6 +48,7 @@ enum class error {
     connection_setup,
     invalid_command,
     reply_type,
+    not_executed,
 };
 
 /// The category of `error`; its name() is "rediscluster.asio".
