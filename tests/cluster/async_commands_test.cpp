@@ -72,6 +72,45 @@ TEST(AsyncCommands, TypedCommandsCompleteWithTheBlockingMethodsTypes) {
     }));
 }
 
+TEST(AsyncCommands, ADiagnosticsIsToldTheMessageOfEachFailure) {
+    ::asio::io_context io(1);
+    AsyncRedisCluster rc(io, async_plain_options());
+    rediscluster::asio::Diagnostics diagnostics;
+    ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
+        auto redis = rc.commands(::asio::experimental::as_tuple(::asio::use_awaitable), diagnostics);
+        (void)co_await redis.set("async:diag:text", "text");
+        const auto [not_a_number, none] = co_await redis.incr("async:diag:text");
+        EXPECT_EQ(not_a_number, asio_error::response);
+        EXPECT_EQ(diagnostics.server_message(), "ERR value is not an integer or out of range");
+        EXPECT_TRUE(diagnostics.client_message().empty());
+        const auto [wrong_type, fields] = co_await redis.hgetall("async:diag:text");
+        EXPECT_EQ(wrong_type, asio_error::response);
+        EXPECT_TRUE(diagnostics.server_message().starts_with("WRONGTYPE")) << diagnostics.server_message();
+        // A success clears it.
+        const auto [fine, length] = co_await redis.strlen("async:diag:text");
+        EXPECT_FALSE(fine);
+        EXPECT_EQ(length, 4);
+        EXPECT_TRUE(diagnostics.server_message().empty());
+        EXPECT_TRUE(diagnostics.client_message().empty());
+        // With use_awaitable it is filled before the exception is thrown.
+        try {
+            (void)co_await rc.commands(::asio::use_awaitable, diagnostics).incr("async:diag:text");
+            ADD_FAILURE() << "INCR of a text did not fail";
+        } catch (const std::system_error& failure) {
+            EXPECT_EQ(failure.code(), asio_error::response);
+            EXPECT_EQ(diagnostics.server_message(), "ERR value is not an integer or out of range");
+        }
+    }));
+    // A failure of the client's own: its message, as the exception's.
+    rc.cancel();
+    std::optional<std::error_code> aborted;
+    rc.commands([&](std::error_code code, const auto&) { aborted = code; }, diagnostics).get("async:diag:text");
+    ASSERT_TRUE(run_until(io, [&] { return aborted.has_value(); }));
+    EXPECT_EQ(*aborted, ::asio::error::operation_aborted);
+    EXPECT_TRUE(diagnostics.server_message().empty());
+    EXPECT_FALSE(diagnostics.client_message().empty());
+}
+
 TEST(AsyncCommands, EveryTokenWorksAndErrorsArriveAsCodes) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());

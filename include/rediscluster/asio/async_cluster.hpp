@@ -94,6 +94,7 @@
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 
+#include "rediscluster/asio/diagnostics.hpp"
 #include "rediscluster/asio/error.hpp"
 #include "rediscluster/client.hpp"
 #include "rediscluster/commands/base.hpp"
@@ -214,6 +215,21 @@ struct NoValue {
 template <class Reader>
 concept ReadsOnError = Reader::read_on_error;
 
+/// Fills a Diagnostics with what an operation ended with.
+struct DiagnosticsAccess {
+    static void note(Diagnostics* diagnostics, std::error_code code, const Reply& reply) {
+        if (diagnostics == nullptr) return;
+        diagnostics->clear();
+        if (!code) return;
+        const bool has_text = reply.is_error();
+        if (code == error::response && has_text) {
+            diagnostics->server_message_ = reply.str();
+        } else {
+            diagnostics->client_message_ = has_text ? std::string(reply.str()) : code.message();
+        }
+    }
+};
+
 /// The completion signature of an operation whose Reader gives `T`.
 template <class T>
 struct SignatureOf {
@@ -235,7 +251,8 @@ class CompletionOf final : public Completion {
                                                                  ::asio::execution::outstanding_work.tracked))>;
 
 public:
-    CompletionOf(Handler handler, const ::asio::any_io_executor& io_executor) : handler_(std::move(handler)) {
+    CompletionOf(Handler handler, const ::asio::any_io_executor& io_executor, Diagnostics* diagnostics = nullptr)
+        : handler_(std::move(handler)), diagnostics_(diagnostics) {
         auto executor = ::asio::get_associated_executor(handler_, io_executor);
         if constexpr (std::is_same_v<HandlerExecutor, ::asio::any_io_executor>) {
             on_client_executor_ = executor == io_executor;
@@ -251,35 +268,41 @@ public:
     void complete(std::error_code code, Reply reply) override {
         auto executor = std::move(*work_);
         work_.reset();
-        ::asio::post(executor, [handler = std::move(handler_), code, reply = std::move(reply)]() mutable {
-            call(handler, code, std::move(reply));
+        ::asio::post(executor, [handler = std::move(handler_), diagnostics = diagnostics_, code,
+                                reply = std::move(reply)]() mutable {
+            call(handler, diagnostics, code, std::move(reply));
         });
     }
-    void invoke(std::error_code code, Reply reply) override { call(handler_, code, std::move(reply)); }
+    void invoke(std::error_code code, Reply reply) override { call(handler_, diagnostics_, code, std::move(reply)); }
     [[nodiscard]] ::asio::cancellation_slot cancellation_slot() const noexcept override {
         return ::asio::get_associated_cancellation_slot(handler_);
     }
 
 private:
-    static void call(Handler& handler, std::error_code code, Reply&& reply) {
+    static void call(Handler& handler, Diagnostics* diagnostics, std::error_code code, Reply&& reply) {
         if constexpr (std::is_same_v<Reader, ReplyAsIs>) {
+            DiagnosticsAccess::note(diagnostics, code, reply);
             std::move(handler)(code, std::move(reply));
         } else if constexpr (std::is_same_v<Reader, NoValue>) {
+            DiagnosticsAccess::note(diagnostics, code, reply);
             std::move(handler)(code);
         } else {
             typename Reader::type value{};
             if (!code || ReadsOnError<Reader>) {
                 try {
                     value = Reader::read(std::move(reply));
-                } catch (const Error&) {
+                } catch (const Error& refused) {
                     code = make_error_code(error::reply_type);
+                    reply = Reply::error(refused.what());
                 }
             }
+            DiagnosticsAccess::note(diagnostics, code, reply);
             std::move(handler)(code, std::move(value));
         }
     }
 
     Handler handler_;
+    Diagnostics* diagnostics_;
     std::optional<TrackedExecutor> work_;
 };
 
@@ -379,6 +402,15 @@ public:
     [[nodiscard]] AsyncCommands<std::decay_t<CompletionToken>> commands(CompletionToken&& token) {
         return AsyncCommands<std::decay_t<CompletionToken>>(*this, std::forward<CompletionToken>(token));
     }
+    /// commands(token), each command telling `diagnostics` the message of
+    /// its failure (diagnostics.hpp). `diagnostics` must outlive the
+    /// commands.
+    template <class CompletionToken>
+    [[nodiscard]] AsyncCommands<std::decay_t<CompletionToken>> commands(CompletionToken&& token,
+                                                                        Diagnostics& diagnostics) {
+        return AsyncCommands<std::decay_t<CompletionToken>>(*this, std::forward<CompletionToken>(token),
+                                                            &diagnostics);
+    }
 
     /// Commands for any slots, queued and then sent together
     /// (async_batch.hpp).
@@ -402,14 +434,14 @@ private:
     friend class detail::BatchQueue;
 
     template <class Reader, class CompletionToken, class... Args>
-    auto run_typed(CompletionToken& token, const Args&... args) {
+    auto run_typed(CompletionToken& token, Diagnostics* diagnostics, const Args&... args) {
         auto command = with_argument_views([this](std::span<const std::string_view> views) { return prepare(views); },
                                            args...);
-        return initiate<Reader>(std::move(command), token);
+        return initiate<Reader>(std::move(command), token, diagnostics);
     }
     template <class Reader, class CompletionToken>
-    auto run_typed_range(CompletionToken& token, std::span<const std::string_view> args) {
-        return initiate<Reader>(prepare(args), token);
+    auto run_typed_range(CompletionToken& token, Diagnostics* diagnostics, std::span<const std::string_view> args) {
+        return initiate<Reader>(prepare(args), token, diagnostics);
     }
 
     // Encodes `args` and reads their routing facts; a command refused
@@ -425,18 +457,19 @@ private:
     }
 
     template <class Reader, class CompletionToken>
-    auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token) {
+    auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token,
+                  Diagnostics* diagnostics = nullptr) {
         // The client is held weakly: an operation launched after the client
         // is gone (a deferred one) completes with operation_aborted.
         return ::asio::async_initiate<CompletionToken, void(std::error_code, typename Reader::type)>(
-            [impl = std::weak_ptr<Impl>(impl_), executor = executor_](auto handler,
-                                                                      std::shared_ptr<detail::PreparedCommand> prepared) {
+            [impl = std::weak_ptr<Impl>(impl_), executor = executor_, diagnostics](
+                auto handler, std::shared_ptr<detail::PreparedCommand> prepared) {
                 using HandlerCompletion = detail::CompletionOf<Reader, decltype(handler)>;
                 auto op = claim(std::move(prepared));
                 void* place = completion_space(*op, sizeof(HandlerCompletion), alignof(HandlerCompletion));
                 detail::CompletionPtr completion(
-                    place != nullptr ? new (place) HandlerCompletion(std::move(handler), executor)
-                                     : new HandlerCompletion(std::move(handler), executor),
+                    place != nullptr ? new (place) HandlerCompletion(std::move(handler), executor, diagnostics)
+                                     : new HandlerCompletion(std::move(handler), executor, diagnostics),
                     place != nullptr);
                 start(impl, executor, std::move(op), std::move(completion));
             },

@@ -20,6 +20,10 @@
 // by throwing from the call. MGET, DEL... over several slots and the
 // blocking commands (BLPOP...) work as through async_execute().
 //
+// rc.commands(token, diagnostics) also tells a Diagnostics the message of
+// each failure (the server's error reply, or the library's message):
+// see diagnostics.hpp.
+//
 // An AsyncCommands is a light view of its client: each call copies the
 // token (use_awaitable, use_future, deferred, a copyable callback...). It
 // must not outlive the client. Thread safety: as the client's.
@@ -36,22 +40,26 @@ namespace rediscluster::asio {
 template <class CompletionToken>
 class AsyncCommands : public Commands<AsyncCommands<CompletionToken>> {
 public:
-    AsyncCommands(AsyncRedisCluster& client, CompletionToken token) : client_(&client), token_(std::move(token)) {}
+    /// `diagnostics`, when given, is told each command's failure
+    /// (diagnostics.hpp).
+    AsyncCommands(AsyncRedisCluster& client, CompletionToken token, Diagnostics* diagnostics = nullptr)
+        : client_(&client), token_(std::move(token)), diagnostics_(diagnostics) {}
 
 private:
     friend class Commands<AsyncCommands>;
 
     template <class Reader, class... Args>
     auto run_command(const Args&... args) {
-        return client_->template run_typed<Reader>(token_, args...);
+        return client_->template run_typed<Reader>(token_, diagnostics_, args...);
     }
     template <class Reader>
     auto run_command_range(std::span<const std::string_view> args) {
-        return client_->template run_typed_range<Reader>(token_, args);
+        return client_->template run_typed_range<Reader>(token_, diagnostics_, args);
     }
 
     AsyncRedisCluster* client_;
     CompletionToken token_;
+    Diagnostics* diagnostics_;
 };
 
 }  // namespace rediscluster::asio

@@ -9,7 +9,8 @@
 // kind of value"), otherwise the message the blocking client's exception
 // would carry. Cancellation, and work submitted to a client that was
 // destroyed or cancelled, complete with asio::error::operation_aborted and
-// a null Reply.
+// a null Reply. A completion without a Reply (a typed command's) can hand
+// that message to a Diagnostics (diagnostics.hpp).
 //
 // How the codes map onto the blocking API's exceptions (errors.hpp):
 //
