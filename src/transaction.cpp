@@ -71,20 +71,9 @@ std::optional<std::vector<Reply>> Transaction::exec(bool raise_on_error) {
     if (state.queued.empty()) {
         throw TransactionError("exec() without commands: queue at least one before exec(), or discard()");
     }
-    state.finished = true;
-    auto& driver = state.core->driver();
-    // The connection goes back however exec() ends.
-    struct Unpin {
-        detail::BlockingDriver& driver;
-        detail::PinnedTransaction& pinned;
-        ~Unpin() { driver.unpin(pinned, true); }
-    } unpin{driver, state.pinned};
-
     Reply reply;
     std::vector<Reply> queued_replies;
-    if (const auto failure = driver.exec(state.pinned, state.queued, reply, queued_replies)) {
-        detail::raise(*failure, reply);
-    }
+    if (const auto failure = state.exec(state.queued, reply, queued_replies)) detail::raise(*failure, reply);
     if (reply.is_null()) return std::nullopt;
     if (reply.is_error()) {
         if (classify_error_reply(reply.str()) == ErrorReplyKind::exec_abort) {

@@ -130,16 +130,9 @@ std::shared_ptr<AsyncOperation> make_pinned_exec(const PreparedBatch& batch) {
         std::lock_guard lock(session->mutex);
         auto& state = session->state;
         state.check_open();
-        state.finished = true;
-        auto& driver = state.core->driver();
-        struct Unpin {
-            core::BlockingDriver& driver;
-            core::PinnedTransaction& pinned;
-            ~Unpin() { driver.unpin(pinned, true); }
-        } unpin{driver, state.pinned};
         Reply reply;
         std::vector<Reply> queued_replies;
-        if (const auto failure = driver.exec(state.pinned, *queued, reply, queued_replies)) {
+        if (const auto failure = state.exec(*queued, reply, queued_replies)) {
             return outcome_of(*failure, std::move(reply));
         }
         return exec_outcome(std::move(reply), std::move(queued_replies));

@@ -4,6 +4,7 @@
 // pinned connection and watched keys, and the queued commands.
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,19 @@ struct TransactionState {
         auto facts = core->catalog().analyse(args);
         check_in_transaction(facts, args[0], pinned.slot, at_once);
         return facts;
+    }
+
+    // MULTI, `commands` and EXEC over the pinned connection, which is
+    // given back however it ends; the transaction has then run.
+    std::optional<CommandFailure> exec(const Request& commands, Reply& reply, std::vector<Reply>& queued_replies) {
+        finished = true;
+        auto& driver = core->driver();
+        struct Unpin {
+            BlockingDriver& driver;
+            PinnedTransaction& pinned;
+            ~Unpin() { driver.unpin(pinned, true); }
+        } unpin{driver, pinned};
+        return driver.exec(pinned, commands, reply, queued_replies);
     }
 
     std::shared_ptr<ClientCore> core;
