@@ -539,7 +539,7 @@ TEST(AsyncCommands, APerOperationDeadlineIsATimerRacedAgainstTheCommand) {
 
 // --- threads -------------------------------------------------------------------------
 
-TEST(AsyncPipeline, PipelinesAndTransactionsRunFromManyCoroutinesOnAThreadPool) {
+TEST(AsyncPipeline, PipelinesAndTransactionsWatchingOrNotRunFromManyCoroutinesOnAThreadPool) {
     ::asio::thread_pool threads(3);
     AsyncRedisCluster rc(threads.get_executor(), async_plain_options());
     constexpr int kCoroutines = 60;
@@ -551,6 +551,12 @@ TEST(AsyncPipeline, PipelinesAndTransactionsRunFromManyCoroutinesOnAThreadPool) 
             [&, i]() -> ::asio::awaitable<void> {
                 const std::string tag = "{async:pool:" + std::to_string(i) + "}";
                 auto tx = rc.transaction(tag);
+                // Every other one watches, so its steps run on threads of
+                // their own and complete on the pool.
+                if (i % 2 == 0) {
+                    co_await tx.async_watch(tag + ":n", ::asio::use_awaitable);
+                    (void)co_await tx.now(::asio::use_awaitable).get(tag + ":n");
+                }
                 tx.set(tag + ":a", std::to_string(i)).incr(tag + ":n");
                 const auto ran = co_await tx.async_exec(::asio::use_awaitable);
                 auto pipe = rc.pipeline();
