@@ -2,7 +2,7 @@
 // times, then read back, each completion a lambda taking
 // (std::error_code, Reply). An error reply (here, INCR of a string that is
 // not a number) arrives as rediscluster::asio::error::response with the
-// server's message in the Reply.
+// server's message in the Reply; a typed command's, in a Diagnostics.
 //
 // Usage: async_callback [port]      (default 7000; start the cluster first:
 //                                    scripts/local-cluster start)
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
         constexpr int kIncrements = 100;
         int failures = 0;
         int done = 0;
+        rediscluster::asio::Diagnostics diagnostics;
         const auto count = [&](std::error_code code, const Reply& reply) {
             if (code) {
                 std::fprintf(stderr, "async_callback: %s: %s\n", code.message().c_str(),
@@ -49,7 +50,18 @@ int main(int argc, char** argv) {
                 std::printf("INCR of text: %s (%s)\n", incr_code.message().c_str(),
                             std::string(incr_reply.str()).c_str());
                 if (!as_expected) ++failures;
-                rc.cancel();  // done: io.run() returns once the connections close
+                // A typed command completes with (code, value): its message
+                // goes to a Diagnostics, if it is given one.
+                rc.commands(
+                      [&](std::error_code typed_code, std::int64_t) {
+                          ++done;
+                          std::printf("typed INCR of text: %s (%s)\n", typed_code.message().c_str(),
+                                      diagnostics.server_message().c_str());
+                          if (diagnostics.server_message().empty()) ++failures;
+                          rc.cancel();  // done: io.run() returns once the connections close
+                      },
+                      diagnostics)
+                    .incr("example:async:text");
             });
         });
         io.run();

@@ -1,12 +1,14 @@
 // The asynchronous client with C++20 coroutines: 100 users written and read
 // back by 100 coroutines at once on one thread, through the typed commands,
-// a pipeline and a transaction. The commands each turn of the event loop
-// issues leave together, one write per node.
+// a pipeline and a transaction, and a counter they all share, incremented by
+// check-and-set under WATCH. The commands each turn of the event loop issues
+// leave together, one write per node.
 //
 // Usage: async_coroutine [port]      (default 7000; start the cluster first:
 //                                     scripts/local-cluster start)
 
 #include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -38,6 +40,17 @@ asio::awaitable<bool> write_and_read(rediscluster::asio::AsyncRedisCluster& rc, 
     auto pipe = rc.pipeline();
     pipe.get(tag + ":name").get(tag + ":visits");
     const std::vector<rediscluster::Reply> both = co_await pipe.async_execute(asio::use_awaitable);
+
+    // A check-and-set on a counter all users share: read it under WATCH,
+    // write it back only if nobody did meanwhile, else read again.
+    for (;;) {
+        auto cas = rc.transaction("{example:async:shared}");
+        co_await cas.async_watch("{example:async:shared}:users", asio::use_awaitable);
+        const auto seen = co_await cas.now(asio::use_awaitable).get("{example:async:shared}:users");
+        cas.set("{example:async:shared}:users", std::to_string(std::stoll(seen.value_or("0")) + 1));
+        const auto [code, replies] = co_await cas.async_exec(asio::experimental::as_tuple(asio::use_awaitable));
+        if (code != rediscluster::asio::error::not_executed) break;  // written (or failed: the count below tells)
+    }
     co_return got == name && both[0].str() == name && both[1].str() != "0";
 }
 
@@ -66,9 +79,15 @@ int main(int argc, char** argv) {
                 if (++finished == kUsers) rc.cancel();
             });
         }
+        // The shared counter starts from zero, and is checked at the end, by
+        // a blocking client beside the async one.
+        rediscluster::RedisCluster check({.startup_nodes = {{"127.0.0.1", port}}});
+        (void)check.execute_command("DEL", "{example:async:shared}:users");
         io.run();
-        std::printf("%d users written and read back by %d coroutines, %d wrong\n", kUsers, kUsers, wrong);
-        return wrong == 0 ? 0 : 1;
+        const auto shared = check.get("{example:async:shared}:users").value_or("0");
+        std::printf("%d users written and read back by %d coroutines, %d wrong; shared counter %s\n", kUsers, kUsers,
+                    wrong, shared.c_str());
+        return wrong == 0 && shared == std::to_string(kUsers) ? 0 : 1;
     } catch (const rediscluster::Error& e) {
         std::fprintf(stderr, "async_coroutine: %s\n", e.what());
         return 1;
