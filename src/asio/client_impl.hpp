@@ -184,13 +184,13 @@ private:
     std::string heap_;
 };
 
-// One command, from async_execute() to its completion.
 // What an operation run by the blocking driver ends with.
 struct StepOutcome {
     std::error_code code;
     Reply reply;
 };
 
+// One command, from async_execute() to its completion.
 struct detail::PreparedCommand {
     std::uint64_t id = 0;
     PackedCommand packed;
