@@ -128,12 +128,14 @@ protected:
     // A step of a transaction holding a connection of its own (its watch,
     // a command run at once), launched as one operation.
     template <class Reader, class CompletionToken>
-    auto launch_step(std::shared_ptr<PreparedCommand> step, CompletionToken&& token) {
+    auto launch_step(std::shared_ptr<PreparedCommand> step, CompletionToken&& token,
+                     Diagnostics* diagnostics = nullptr) {
         return ::asio::async_initiate<CompletionToken, typename SignatureOf<typename Reader::type>::type>(
-            [client = client_, executor = executor_](auto handler, std::shared_ptr<PreparedCommand> op) {
+            [client = client_, executor = executor_, diagnostics](auto handler, std::shared_ptr<PreparedCommand> op) {
                 using HandlerCompletion = CompletionOf<Reader, decltype(handler)>;
-                AsyncRedisCluster::start(client, executor, AsyncRedisCluster::claim(std::move(op)),
-                                         CompletionPtr(new HandlerCompletion(std::move(handler), executor), false));
+                AsyncRedisCluster::start(
+                    client, executor, AsyncRedisCluster::claim(std::move(op)),
+                    CompletionPtr(new HandlerCompletion(std::move(handler), executor, diagnostics), false));
             },
             token, std::move(step));
     }
@@ -266,6 +268,12 @@ public:
     [[nodiscard]] Now<std::decay_t<CompletionToken>> now(CompletionToken&& token) {
         return Now<std::decay_t<CompletionToken>>(*this, std::forward<CompletionToken>(token));
     }
+    /// now(token), each command telling `diagnostics` the message of its
+    /// failure (diagnostics.hpp).
+    template <class CompletionToken>
+    [[nodiscard]] Now<std::decay_t<CompletionToken>> now(CompletionToken&& token, Diagnostics& diagnostics) {
+        return Now<std::decay_t<CompletionToken>>(*this, std::forward<CompletionToken>(token), &diagnostics);
+    }
 
     /// Sends MULTI, the queued commands and EXEC; completes with
     /// `void(std::error_code, std::vector<Reply>)` (see above).
@@ -292,8 +300,8 @@ private:
 template <class CompletionToken>
 class AsyncTransaction::Now : public Commands<AsyncTransaction::Now<CompletionToken>> {
 public:
-    Now(AsyncTransaction& transaction, CompletionToken token)
-        : transaction_(&transaction), token_(std::move(token)) {}
+    Now(AsyncTransaction& transaction, CompletionToken token, Diagnostics* diagnostics = nullptr)
+        : transaction_(&transaction), token_(std::move(token)), diagnostics_(diagnostics) {}
 
     /// Runs any command at once; completes with
     /// `void(std::error_code, Reply)`, as AsyncRedisCluster::async_execute().
@@ -309,15 +317,16 @@ private:
     auto run_command(const Args&... args) {
         auto step = with_argument_views(
             [this](std::span<const std::string_view> views) { return transaction_->now_step(views); }, args...);
-        return transaction_->template launch_step<Reader>(std::move(step), token_);
+        return transaction_->template launch_step<Reader>(std::move(step), token_, diagnostics_);
     }
     template <class Reader>
     auto run_command_range(std::span<const std::string_view> args) {
-        return transaction_->template launch_step<Reader>(transaction_->now_step(args), token_);
+        return transaction_->template launch_step<Reader>(transaction_->now_step(args), token_, diagnostics_);
     }
 
     AsyncTransaction* transaction_;
     CompletionToken token_;
+    Diagnostics* diagnostics_;
 };
 
 }  // namespace rediscluster::asio

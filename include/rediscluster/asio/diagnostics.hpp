@@ -12,8 +12,9 @@
 // ```
 //
 // A completion `void(std::error_code, T)` has no room for the message that
-// comes with a failure. Given to rc.commands(token, diagnostics), a
-// Diagnostics receives it for each command, just before the command's
+// comes with a failure. Given to rc.commands(token, diagnostics) (or to a
+// transaction's now(token, diagnostics)), a Diagnostics receives it for
+// each command, just before the command's
 // handler runs (with use_awaitable: before the std::system_error is
 // thrown into the coroutine):
 //  - server_message(): the server's error reply, as the server sent it,
