@@ -586,6 +586,10 @@ void AsyncRedisCluster::Impl::call_handlers(std::vector<std::shared_ptr<AsyncOpe
         const bool wanted = std::exchange(drain_after_handlers, outer_wanted);
         calling_handlers_of = outer;
         if (!wanted) return;
+        if (!unwinding && strand.running_in_this_thread()) {
+            drain_inbox();  // handlers called from a read's handler (one thread)
+            return;
+        }
         auto drain = [self = shared_from_this()] { self->drain_inbox(); };
         if (unwinding) {
             ::asio::post(strand, std::move(drain));
