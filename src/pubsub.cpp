@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <deque>
 #include <list>
 #include <map>
@@ -126,6 +127,10 @@ public:
         std::lock_guard lock(mutex_);
         return book_.wanted_names(kind);
     }
+    void on_messages_queued(std::function<void()> ready) {
+        std::lock_guard lock(mutex_);
+        on_queued_ = std::move(ready);
+    }
 
 private:
     // A subscribe() call waiting for its confirmation, told of a refusal.
@@ -157,12 +162,17 @@ private:
     std::optional<std::string> place(SubscriptionKind kind, std::string_view name);
     // Lock held.
     void enqueue(PubSubMessage message);
+    // Calls on_queued_, without the lock, when something was queued since
+    // the last call.
+    void tell_queued();
 
     const std::shared_ptr<ClusterConnectionPool> pool_;
     const PubSubOptions options_;
     std::chrono::milliseconds ping_timeout_{};
 
     mutable std::mutex mutex_;
+    std::function<void()> on_queued_;  // guarded by mutex_
+    bool queued_untold_ = false;       // guarded by mutex_
     std::condition_variable messages_ready_;
     std::condition_variable subscriptions_changed_;
     detail::SubscriptionBook book_;
@@ -276,7 +286,23 @@ void PubSub::State::enqueue(PubSubMessage message) {
         queue_.push_back(std::move(gap));
     }
     queue_.push_back(std::move(message));
+    queued_untold_ = true;
     messages_ready_.notify_one();
+}
+
+void PubSub::State::tell_queued() {
+    std::function<void()> ready;
+    {
+        std::lock_guard lock(mutex_);
+        if (!queued_untold_ || !on_queued_) return;
+        queued_untold_ = false;
+        ready = on_queued_;
+    }
+    try {
+        ready();
+    } catch (...) {
+        // Its caller's to handle; this thread goes on reading.
+    }
 }
 
 // --- the reader thread ------------------------------------------------
@@ -295,6 +321,7 @@ void PubSub::State::read_loop() {
             read_all_links();
             check_health(Clock::now());
             close_unused_links();
+            tell_queued();
             wait_for_frames(Clock::now());
         } catch (const std::exception&) {
             // Not a failure of one connection (those are handled where they
@@ -303,6 +330,7 @@ void PubSub::State::read_loop() {
             const auto error = std::current_exception();
             while (!links_.empty()) link_failed(links_.begin()->first, error);
             retry_later(true);
+            tell_queued();
         }
     }
     links_.clear();
@@ -594,6 +622,7 @@ void PubSub::run(const std::function<void(const PubSubMessage&)>& handler) {
     while (auto message = state_->next_message(std::nullopt, generation)) handler(*message);
 }
 
+void PubSub::on_messages_queued(std::function<void()> ready) { state_->on_messages_queued(std::move(ready)); }
 void PubSub::stop() { state_->stop(); }
 void PubSub::close() { state_->close(); }
 std::uint64_t PubSub::dropped() const { return state_->dropped(); }

@@ -143,6 +143,13 @@ public:
     /// Ends run() and wakes get_message() callers; later calls of either
     /// wait again.
     void stop();
+    /// Calls `ready` on the reader thread, with no lock held, after it
+    /// queued messages or events (once for what one pass over the
+    /// connections brought, not once per message): for an event loop that
+    /// waits on something else, to learn when get_message(0ms) has
+    /// something. `ready` must be quick (post work elsewhere); what it
+    /// throws is ignored. An empty function ends the calls.
+    void on_messages_queued(std::function<void()> ready);
     /// Unsubscribes from everything and closes the connections; the PubSub
     /// cannot subscribe again. Also done by the destructor.
     void close();
@@ -160,6 +167,10 @@ public:
     /// above are the way to send those.
     static void check_command(std::string_view command_name);
 
+    /// A PubSub over the cluster `pool` knows (what RedisCluster::pubsub()
+    /// makes). Throws RedisClusterConfigError for invalid options.
+    PubSub(std::shared_ptr<ClusterConnectionPool> pool, PubSubOptions options);
+
     PubSub(PubSub&&) noexcept;
     PubSub& operator=(PubSub&&) noexcept;
     PubSub(const PubSub&) = delete;
@@ -167,9 +178,7 @@ public:
     ~PubSub();
 
 private:
-    friend class RedisCluster;
     class State;
-    PubSub(std::shared_ptr<ClusterConnectionPool> pool, PubSubOptions options);
 
     std::shared_ptr<State> state_;
 };

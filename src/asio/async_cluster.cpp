@@ -112,6 +112,17 @@ StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply) {
     return {error::connection, Reply::error("the command failed")};  // raise() always throws
 }
 
+StepOutcome outcome_of(const std::exception_ptr& thrown) {
+    try {
+        std::rethrow_exception(thrown);
+    } catch (const ResponseError& e) {
+        return {error::response, Reply::error(e.what())};  // a server's refusal (NOPERM...)
+    } catch (...) {
+        auto [code, message] = error_of(std::current_exception());
+        return {code, Reply::error(message)};
+    }
+}
+
 namespace {
 
 // The TLS context of the client's connections when its connection_class

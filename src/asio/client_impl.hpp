@@ -301,6 +301,8 @@ private:
 // The code and message a command the blocking driver gave up on
 // completes with.
 StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply);
+// The code and message of an exception of the blocking layer.
+StepOutcome outcome_of(const std::exception_ptr& thrown);
 
 // What EXEC's reply makes of a transaction (`queued`: what each command
 // got when queued): its results (error::response when one is an error

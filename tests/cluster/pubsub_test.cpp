@@ -190,6 +190,40 @@ TEST(PubSub, RunDeliversOnTheCallersThreadUntilStop) {
     stopper.join();
 }
 
+TEST(PubSub, OnMessagesQueuedRingsOnTheReaderThreadOnceMessagesWait) {
+    RedisCluster rc(options_for());
+    auto pubsub = rc.pubsub();
+    std::atomic<int> rings = 0;
+    std::atomic<bool> other_thread = true;
+    const auto caller = std::this_thread::get_id();
+    pubsub.on_messages_queued([&] {
+        if (std::this_thread::get_id() == caller) other_thread = false;
+        ++rings;
+    });
+    pubsub.subscribe({"ring:events"});
+    for (int i = 0; i < 20; ++i) (void)rc.publish("ring:events", std::to_string(i));
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::vector<std::string> seen;
+    // Polled as an event loop would: only once rung, and without waiting.
+    while (seen.size() < 20 && std::chrono::steady_clock::now() < deadline) {
+        if (rings == 0) {
+            std::this_thread::sleep_for(1ms);
+            continue;
+        }
+        while (auto message = pubsub.get_message(0ms)) seen.push_back(message->payload);
+    }
+    EXPECT_EQ(seen.size(), 20u);
+    EXPECT_GE(rings, 1);
+    EXPECT_LE(rings, 20);  // per batch read, not more than once per message
+    EXPECT_TRUE(other_thread);
+    // An empty function ends the rings.
+    pubsub.on_messages_queued({});
+    const int before = rings;
+    (void)rc.publish("ring:events", "quiet");
+    EXPECT_TRUE(pubsub.get_message(2s).has_value());
+    EXPECT_EQ(rings, before);
+}
+
 TEST(PubSub, Resp3DeliversPushesAndCommandsStillGetTheirReplies) {
     RedisCluster rc(options_for(3));
     auto pubsub = rc.pubsub();

@@ -28,7 +28,7 @@
 //
 // Typed commands: rc.commands(token).get(key)... (async_commands.hpp).
 // Pipelines and transactions: rc.pipeline(), rc.transaction(key)
-// (async_batch.hpp).
+// (async_batch.hpp). Pub/sub: rc.pubsub() (async_pubsub.hpp).
 //
 // Automatic pipelining: one connection per node. Commands issued during
 // one turn of the executor are written to each node in one write, and the
@@ -114,6 +114,7 @@ struct AsyncOptions {
 template <class CompletionToken>
 class AsyncCommands;
 class AsyncPipeline;
+class AsyncPubSub;
 class AsyncTransaction;
 
 namespace detail {
@@ -418,6 +419,9 @@ public:
     /// MULTI ... EXEC on the master of the slot of `key_or_hash_tag`
     /// (async_batch.hpp).
     [[nodiscard]] AsyncTransaction transaction(std::string_view key_or_hash_tag) const;
+    /// Subscriptions and their messages (async_pubsub.hpp). Throws
+    /// RedisClusterConfigError for invalid options.
+    [[nodiscard]] AsyncPubSub pubsub(PubSubOptions options = {}) const;
 
     /// Cancels every operation in flight (operation_aborted) and closes the
     /// connections. The client is finished: later operations complete with
@@ -432,6 +436,7 @@ private:
     template <class CompletionToken>
     friend class AsyncCommands;
     friend class detail::BatchQueue;
+    friend class AsyncPubSub;
 
     template <class Reader, class CompletionToken, class... Args>
     auto run_typed(CompletionToken& token, Diagnostics* diagnostics, const Args&... args) {
@@ -495,3 +500,4 @@ private:
 // The typed commands, pipelines and transactions come with the client.
 #include "rediscluster/asio/async_batch.hpp"     // IWYU pragma: export
 #include "rediscluster/asio/async_commands.hpp"  // IWYU pragma: export
+#include "rediscluster/asio/async_pubsub.hpp"    // IWYU pragma: export

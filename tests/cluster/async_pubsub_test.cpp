@@ -1,0 +1,195 @@
+// AsyncPubSub against the real plain cluster: subscriptions confirmed,
+// messages handed to waiting receives in order, cancellation and close.
+
+#include <gtest/gtest.h>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/async_env.hpp"
+
+namespace rediscluster {
+namespace {
+
+using namespace std::chrono_literals;
+using asio_error = rediscluster::asio::error;
+using rediscluster::asio::AsyncRedisCluster;
+using test::async_plain_options;
+using test::run_coroutine;
+using test::run_until;
+using Kind = PubSubMessage::Kind;
+
+TEST(AsyncPubSub, MessagesOfEveryKindReachTheReceivesInOrder) {
+    ::asio::io_context io(1);
+    AsyncRedisCluster rc(io, async_plain_options());
+    auto pubsub = rc.pubsub();
+    ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
+        co_await pubsub.async_subscribe("async:ps:news", "async:ps:alerts", ::asio::use_awaitable);
+        co_await pubsub.async_psubscribe("async:ps:p.*", ::asio::use_awaitable);
+        co_await pubsub.async_ssubscribe("async:ps:{eu}", ::asio::use_awaitable);
+        EXPECT_EQ(pubsub.channels().size(), 2u);
+        constexpr int kMessages = 50;
+        for (int i = 0; i < kMessages; ++i) {
+            co_await rc.async_execute("PUBLISH", "async:ps:news", std::to_string(i), ::asio::use_awaitable);
+        }
+        for (int i = 0; i < kMessages; ++i) {
+            const PubSubMessage message = co_await pubsub.async_receive(::asio::use_awaitable);
+            EXPECT_EQ(message.kind, Kind::message);
+            EXPECT_EQ(message.channel, "async:ps:news");
+            EXPECT_EQ(message.payload, std::to_string(i));
+        }
+        co_await rc.async_execute("PUBLISH", "async:ps:p.one", "by pattern", ::asio::use_awaitable);
+        const PubSubMessage by_pattern = co_await pubsub.async_receive(::asio::use_awaitable);
+        EXPECT_EQ(by_pattern.kind, Kind::pmessage);
+        EXPECT_EQ(by_pattern.pattern, "async:ps:p.*");
+        EXPECT_EQ(by_pattern.payload, "by pattern");
+        co_await rc.async_execute("SPUBLISH", "async:ps:{eu}", "sharded", ::asio::use_awaitable);
+        const PubSubMessage sharded = co_await pubsub.async_receive(::asio::use_awaitable);
+        EXPECT_EQ(sharded.kind, Kind::smessage);
+        EXPECT_EQ(sharded.channel, "async:ps:{eu}");
+        EXPECT_EQ(sharded.payload, "sharded");
+    }));
+}
+
+TEST(AsyncPubSub, WaitingReceivesEachGetOneMessageInTheOrderTheyBeganWaiting) {
+    ::asio::io_context io(1);
+    AsyncRedisCluster rc(io, async_plain_options());
+    auto pubsub = rc.pubsub();
+    std::optional<std::error_code> subscribed;
+    pubsub.async_subscribe("async:ps:queue", [&](std::error_code code) { subscribed = code; });
+    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
+    ASSERT_FALSE(*subscribed) << subscribed->message();
+    std::vector<std::string> got(3);
+    int done = 0;
+    for (int i = 0; i < 3; ++i) {
+        pubsub.async_receive([&, i](std::error_code code, PubSubMessage message) {
+            EXPECT_FALSE(code) << code.message();
+            got[static_cast<std::size_t>(i)] = message.payload;
+            ++done;
+        });
+    }
+    for (const auto* payload : {"first", "second", "third"}) {
+        rc.async_execute("PUBLISH", "async:ps:queue", payload, [](std::error_code, const Reply&) {});
+    }
+    ASSERT_TRUE(run_until(io, [&] { return done == 3; }));
+    EXPECT_EQ(got, (std::vector<std::string>{"first", "second", "third"}));
+}
+
+TEST(AsyncPubSub, ACancelledReceiveEndsAndLosesNoMessage) {
+    ::asio::io_context io(1);
+    AsyncRedisCluster rc(io, async_plain_options());
+    auto pubsub = rc.pubsub();
+    std::optional<std::error_code> subscribed;
+    pubsub.async_subscribe("async:ps:cancel", [&](std::error_code code) { subscribed = code; });
+    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
+    ::asio::cancellation_signal signal;
+    std::optional<std::error_code> cancelled;
+    pubsub.async_receive(::asio::bind_cancellation_slot(
+        signal.slot(), [&](std::error_code code, const PubSubMessage&) { cancelled = code; }));
+    signal.emit(::asio::cancellation_type::terminal);
+    ASSERT_TRUE(run_until(io, [&] { return cancelled.has_value(); }));
+    EXPECT_EQ(*cancelled, ::asio::error::operation_aborted);
+    // The message published next goes to the next receive.
+    rc.async_execute("PUBLISH", "async:ps:cancel", "kept", [](std::error_code, const Reply&) {});
+    std::optional<PubSubMessage> next;
+    pubsub.async_receive([&](std::error_code code, PubSubMessage message) {
+        EXPECT_FALSE(code);
+        next = std::move(message);
+    });
+    ASSERT_TRUE(run_until(io, [&] { return next.has_value(); }));
+    EXPECT_EQ(next->payload, "kept");
+}
+
+TEST(AsyncPubSub, CloseEndsTheWaitingReceivesAndTheLaterOnes) {
+    ::asio::io_context io(1);
+    AsyncRedisCluster rc(io, async_plain_options());
+    auto pubsub = rc.pubsub();
+    std::optional<std::error_code> subscribed;
+    pubsub.async_subscribe("async:ps:close", [&](std::error_code code) { subscribed = code; });
+    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
+    std::optional<std::error_code> waiting;
+    pubsub.async_receive([&](std::error_code code, const PubSubMessage&) { waiting = code; });
+    pubsub.close();
+    std::optional<std::error_code> later;
+    pubsub.async_receive([&](std::error_code code, const PubSubMessage&) { later = code; });
+    ASSERT_TRUE(run_until(io, [&] { return waiting.has_value() && later.has_value(); }));
+    EXPECT_EQ(*waiting, ::asio::error::operation_aborted);
+    EXPECT_EQ(*later, ::asio::error::operation_aborted);
+    // A subscription after close() is refused, with a message.
+    std::optional<std::error_code> refused;
+    pubsub.async_subscribe("async:ps:close", [&](std::error_code code) { refused = code; });
+    ASSERT_TRUE(run_until(io, [&] { return refused.has_value(); }));
+    EXPECT_TRUE(*refused);
+}
+
+TEST(AsyncPubSub, AnUnsubscribedChannelsMessagesNoLongerArrive) {
+    ::asio::io_context io(1);
+    AsyncRedisCluster rc(io, async_plain_options());
+    auto pubsub = rc.pubsub();
+    ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
+        co_await pubsub.async_subscribe("async:ps:gone", "async:ps:stays", ::asio::use_awaitable);
+        pubsub.unsubscribe({"async:ps:gone"});
+        EXPECT_EQ(pubsub.channels(), std::vector<std::string>{"async:ps:stays"});
+        co_await rc.async_execute("PUBLISH", "async:ps:gone", "dropped", ::asio::use_awaitable);
+        co_await rc.async_execute("PUBLISH", "async:ps:stays", "kept", ::asio::use_awaitable);
+        const PubSubMessage message = co_await pubsub.async_receive(::asio::use_awaitable);
+        EXPECT_EQ(message.channel, "async:ps:stays");
+        EXPECT_EQ(message.payload, "kept");
+    }));
+}
+
+TEST(AsyncPubSub, ReceivesFromManyThreadsOfAPoolGetEveryMessageOnce) {
+    ::asio::thread_pool threads(3);
+    AsyncRedisCluster rc(threads.get_executor(), async_plain_options());
+    auto pubsub = rc.pubsub();
+    std::promise<std::error_code> subscribed;
+    pubsub.async_subscribe("async:ps:pool", [&](std::error_code code) { subscribed.set_value(code); });
+    ASSERT_FALSE(subscribed.get_future().get());
+    constexpr int kMessages = 200;
+    std::atomic<int> received = 0;
+    std::atomic<long> sum = 0;
+    std::atomic<int> errors = 0;
+    for (int receiver = 0; receiver < 4; ++receiver) {
+        ::asio::co_spawn(
+            threads,
+            [&]() -> ::asio::awaitable<void> {
+                while (received < kMessages) {
+                    auto [code, message] = co_await pubsub.async_receive(
+                        ::asio::experimental::as_tuple(::asio::use_awaitable));
+                    if (code) {
+                        if (code != ::asio::error::operation_aborted) ++errors;
+                        co_return;
+                    }
+                    sum += std::stol(message.payload);
+                    ++received;
+                }
+            },
+            [](const std::exception_ptr&) {});
+    }
+    for (int i = 1; i <= kMessages; ++i) {
+        rc.async_execute("PUBLISH", "async:ps:pool", std::to_string(i), [](std::error_code, const Reply&) {});
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (received < kMessages && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(received, kMessages);
+    EXPECT_EQ(sum, static_cast<long>(kMessages) * (kMessages + 1) / 2);
+    EXPECT_EQ(errors, 0);
+    pubsub.close();  // the receives still waiting end
+    rc.cancel();
+    threads.join();
+}
+
+}  // namespace
+}  // namespace rediscluster
