@@ -31,6 +31,14 @@ using test::run_coroutine;
 using test::run_until;
 using Kind = PubSubMessage::Kind;
 
+// Subscribes to `channel` and runs `io` until it is confirmed.
+void subscribe_and_wait(::asio::io_context& io, rediscluster::asio::AsyncPubSub& pubsub, const char* channel) {
+    std::optional<std::error_code> subscribed;
+    pubsub.async_subscribe(channel, [&](std::error_code code) { subscribed = code; });
+    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
+    ASSERT_FALSE(*subscribed) << subscribed->message();
+}
+
 TEST(AsyncPubSub, MessagesOfEveryKindReachTheReceivesInOrder) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
@@ -67,10 +75,7 @@ TEST(AsyncPubSub, WaitingReceivesEachGetOneMessageInTheOrderTheyBeganWaiting) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
-    std::optional<std::error_code> subscribed;
-    pubsub.async_subscribe("async:ps:queue", [&](std::error_code code) { subscribed = code; });
-    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
-    ASSERT_FALSE(*subscribed) << subscribed->message();
+    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async:ps:queue"));
     std::vector<std::string> got(3);
     int done = 0;
     for (int i = 0; i < 3; ++i) {
@@ -91,9 +96,7 @@ TEST(AsyncPubSub, ACancelledReceiveEndsAndLosesNoMessage) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
-    std::optional<std::error_code> subscribed;
-    pubsub.async_subscribe("async:ps:cancel", [&](std::error_code code) { subscribed = code; });
-    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
+    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async:ps:cancel"));
     ::asio::cancellation_signal signal;
     std::optional<std::error_code> cancelled;
     pubsub.async_receive(::asio::bind_cancellation_slot(
@@ -116,9 +119,7 @@ TEST(AsyncPubSub, CloseEndsTheWaitingReceivesAndTheLaterOnes) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
-    std::optional<std::error_code> subscribed;
-    pubsub.async_subscribe("async:ps:close", [&](std::error_code code) { subscribed = code; });
-    ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
+    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async:ps:close"));
     std::optional<std::error_code> waiting;
     pubsub.async_receive([&](std::error_code code, const PubSubMessage&) { waiting = code; });
     pubsub.close();
