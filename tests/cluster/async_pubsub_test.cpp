@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "cluster/async_env.hpp"
 
 namespace rediscluster {
@@ -31,8 +33,14 @@ using test::run_coroutine;
 using test::run_until;
 using Kind = PubSubMessage::Kind;
 
+// A channel name of this process's own: a run that follows another on the
+// same node meets none of its channels.
+std::string named(std::string_view suffix) {
+    return "async:ps:" + std::to_string(::getpid()) + ":" + std::string(suffix);
+}
+
 // Subscribes to `channel` and runs `io` until it is confirmed.
-void subscribe_and_wait(::asio::io_context& io, rediscluster::asio::AsyncPubSub& pubsub, const char* channel) {
+void subscribe_and_wait(::asio::io_context& io, rediscluster::asio::AsyncPubSub& pubsub, std::string_view channel) {
     std::optional<std::error_code> subscribed;
     pubsub.async_subscribe(channel, [&](std::error_code code) { subscribed = code; });
     ASSERT_TRUE(run_until(io, [&] { return subscribed.has_value(); }));
@@ -44,29 +52,29 @@ TEST(AsyncPubSub, MessagesOfEveryKindReachTheReceivesInOrder) {
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
-        co_await pubsub.async_subscribe("async:ps:news", "async:ps:alerts", ::asio::use_awaitable);
-        co_await pubsub.async_psubscribe("async:ps:p.*", ::asio::use_awaitable);
-        co_await pubsub.async_ssubscribe("async:ps:{eu}", ::asio::use_awaitable);
+        co_await pubsub.async_subscribe(named("news"), named("alerts"), ::asio::use_awaitable);
+        co_await pubsub.async_psubscribe(named("p.*"), ::asio::use_awaitable);
+        co_await pubsub.async_ssubscribe(named("{eu}"), ::asio::use_awaitable);
         EXPECT_EQ(pubsub.channels().size(), 2u);
         constexpr int kMessages = 50;
         for (int i = 0; i < kMessages; ++i) {
-            co_await rc.async_execute("PUBLISH", "async:ps:news", std::to_string(i), ::asio::use_awaitable);
+            co_await rc.async_execute("PUBLISH", named("news"), std::to_string(i), ::asio::use_awaitable);
         }
         for (int i = 0; i < kMessages; ++i) {
             const PubSubMessage message = co_await pubsub.async_receive(::asio::use_awaitable);
             EXPECT_EQ(message.kind, Kind::message);
-            EXPECT_EQ(message.channel, "async:ps:news");
+            EXPECT_EQ(message.channel, named("news"));
             EXPECT_EQ(message.payload, std::to_string(i));
         }
-        co_await rc.async_execute("PUBLISH", "async:ps:p.one", "by pattern", ::asio::use_awaitable);
+        co_await rc.async_execute("PUBLISH", named("p.one"), "by pattern", ::asio::use_awaitable);
         const PubSubMessage by_pattern = co_await pubsub.async_receive(::asio::use_awaitable);
         EXPECT_EQ(by_pattern.kind, Kind::pmessage);
-        EXPECT_EQ(by_pattern.pattern, "async:ps:p.*");
+        EXPECT_EQ(by_pattern.pattern, named("p.*"));
         EXPECT_EQ(by_pattern.payload, "by pattern");
-        co_await rc.async_execute("SPUBLISH", "async:ps:{eu}", "sharded", ::asio::use_awaitable);
+        co_await rc.async_execute("SPUBLISH", named("{eu}"), "sharded", ::asio::use_awaitable);
         const PubSubMessage sharded = co_await pubsub.async_receive(::asio::use_awaitable);
         EXPECT_EQ(sharded.kind, Kind::smessage);
-        EXPECT_EQ(sharded.channel, "async:ps:{eu}");
+        EXPECT_EQ(sharded.channel, named("{eu}"));
         EXPECT_EQ(sharded.payload, "sharded");
     }));
 }
@@ -75,7 +83,7 @@ TEST(AsyncPubSub, WaitingReceivesEachGetOneMessageInTheOrderTheyBeganWaiting) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
-    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async:ps:queue"));
+    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, named("queue")));
     std::vector<std::string> got(3);
     int done = 0;
     for (int i = 0; i < 3; ++i) {
@@ -86,7 +94,7 @@ TEST(AsyncPubSub, WaitingReceivesEachGetOneMessageInTheOrderTheyBeganWaiting) {
         });
     }
     for (const auto* payload : {"first", "second", "third"}) {
-        rc.async_execute("PUBLISH", "async:ps:queue", payload, [](std::error_code, const Reply&) {});
+        rc.async_execute("PUBLISH", named("queue"), payload, [](std::error_code, const Reply&) {});
     }
     ASSERT_TRUE(run_until(io, [&] { return done == 3; }));
     EXPECT_EQ(got, (std::vector<std::string>{"first", "second", "third"}));
@@ -96,7 +104,7 @@ TEST(AsyncPubSub, ACancelledReceiveEndsAndLosesNoMessage) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
-    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async:ps:cancel"));
+    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, named("cancel")));
     ::asio::cancellation_signal signal;
     std::optional<std::error_code> cancelled;
     pubsub.async_receive(::asio::bind_cancellation_slot(
@@ -105,7 +113,7 @@ TEST(AsyncPubSub, ACancelledReceiveEndsAndLosesNoMessage) {
     ASSERT_TRUE(run_until(io, [&] { return cancelled.has_value(); }));
     EXPECT_EQ(*cancelled, ::asio::error::operation_aborted);
     // The message published next goes to the next receive.
-    rc.async_execute("PUBLISH", "async:ps:cancel", "kept", [](std::error_code, const Reply&) {});
+    rc.async_execute("PUBLISH", named("cancel"), "kept", [](std::error_code, const Reply&) {});
     std::optional<PubSubMessage> next;
     pubsub.async_receive([&](std::error_code code, PubSubMessage message) {
         EXPECT_FALSE(code);
@@ -119,7 +127,7 @@ TEST(AsyncPubSub, CloseEndsTheWaitingReceivesAndTheLaterOnes) {
     ::asio::io_context io(1);
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
-    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async:ps:close"));
+    ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, named("close")));
     std::optional<std::error_code> waiting;
     pubsub.async_receive([&](std::error_code code, const PubSubMessage&) { waiting = code; });
     pubsub.close();
@@ -130,7 +138,7 @@ TEST(AsyncPubSub, CloseEndsTheWaitingReceivesAndTheLaterOnes) {
     EXPECT_EQ(*later, ::asio::error::operation_aborted);
     // A subscription after close() is refused, with a message.
     std::optional<std::error_code> refused;
-    pubsub.async_subscribe("async:ps:close", [&](std::error_code code) { refused = code; });
+    pubsub.async_subscribe(named("close"), [&](std::error_code code) { refused = code; });
     ASSERT_TRUE(run_until(io, [&] { return refused.has_value(); }));
     EXPECT_TRUE(*refused);
 }
@@ -140,15 +148,40 @@ TEST(AsyncPubSub, AnUnsubscribedChannelsMessagesNoLongerArrive) {
     AsyncRedisCluster rc(io, async_plain_options());
     auto pubsub = rc.pubsub();
     ASSERT_TRUE(run_coroutine(io, [&]() -> ::asio::awaitable<void> {
-        co_await pubsub.async_subscribe("async:ps:gone", "async:ps:stays", ::asio::use_awaitable);
-        pubsub.unsubscribe({"async:ps:gone"});
-        EXPECT_EQ(pubsub.channels(), std::vector<std::string>{"async:ps:stays"});
-        co_await rc.async_execute("PUBLISH", "async:ps:gone", "dropped", ::asio::use_awaitable);
-        co_await rc.async_execute("PUBLISH", "async:ps:stays", "kept", ::asio::use_awaitable);
+        co_await pubsub.async_subscribe(named("gone"), named("stays"), ::asio::use_awaitable);
+        pubsub.unsubscribe({named("gone")});
+        EXPECT_EQ(pubsub.channels(), std::vector<std::string>{named("stays")});
+        co_await rc.async_execute("PUBLISH", named("gone"), "dropped", ::asio::use_awaitable);
+        co_await rc.async_execute("PUBLISH", named("stays"), "kept", ::asio::use_awaitable);
         const PubSubMessage message = co_await pubsub.async_receive(::asio::use_awaitable);
-        EXPECT_EQ(message.channel, "async:ps:stays");
+        EXPECT_EQ(message.channel, named("stays"));
         EXPECT_EQ(message.payload, "kept");
     }));
+}
+
+TEST(AsyncPubSub, AChannelTheServerRefusesIsAResponseErrorAndTheOthersStay) {
+    // A user that may use channels "async-allowed:*" only, on every node.
+    for (int node = 0; node < 6; ++node) {
+        (void)test::node_command(test::plain_node(node), {"ACL", "SETUSER", "async-pubsub-limited", "on", "nopass",
+                                                          "~*", "resetchannels", "&async-allowed:*", "+@all"});
+    }
+    auto options = async_plain_options();
+    options.connection_kwargs.username = "async-pubsub-limited";
+    options.connection_kwargs.password = "any";
+    {
+        ::asio::io_context io(1);
+        AsyncRedisCluster rc(io, options);
+        auto pubsub = rc.pubsub();
+        ASSERT_NO_FATAL_FAILURE(subscribe_and_wait(io, pubsub, "async-allowed:1"));
+        std::optional<std::error_code> refused;
+        pubsub.async_subscribe("async-forbidden", [&](std::error_code code) { refused = code; });
+        ASSERT_TRUE(run_until(io, [&] { return refused.has_value(); }));
+        EXPECT_EQ(*refused, asio_error::response) << refused->message();
+        EXPECT_EQ(pubsub.channels(), std::vector<std::string>{"async-allowed:1"});
+    }
+    for (int node = 0; node < 6; ++node) {
+        (void)test::node_command(test::plain_node(node), {"ACL", "DELUSER", "async-pubsub-limited"});
+    }
 }
 
 TEST(AsyncPubSub, ReceivesFromManyThreadsOfAPoolGetEveryMessageOnce) {
@@ -156,7 +189,7 @@ TEST(AsyncPubSub, ReceivesFromManyThreadsOfAPoolGetEveryMessageOnce) {
     AsyncRedisCluster rc(threads.get_executor(), async_plain_options());
     auto pubsub = rc.pubsub();
     std::promise<std::error_code> subscribed;
-    pubsub.async_subscribe("async:ps:pool", [&](std::error_code code) { subscribed.set_value(code); });
+    pubsub.async_subscribe(named("pool"), [&](std::error_code code) { subscribed.set_value(code); });
     ASSERT_FALSE(subscribed.get_future().get());
     constexpr int kMessages = 200;
     std::atomic<int> received = 0;
@@ -180,7 +213,7 @@ TEST(AsyncPubSub, ReceivesFromManyThreadsOfAPoolGetEveryMessageOnce) {
             [](const std::exception_ptr&) {});
     }
     for (int i = 1; i <= kMessages; ++i) {
-        rc.async_execute("PUBLISH", "async:ps:pool", std::to_string(i), [](std::error_code, const Reply&) {});
+        rc.async_execute("PUBLISH", named("pool"), std::to_string(i), [](std::error_code, const Reply&) {});
     }
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (received < kMessages && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);

@@ -36,9 +36,9 @@
 // running the blocking PubSub's subscribe on a thread of its own (as the
 // client's blocking commands do): error::timeout when the confirmation did
 // not come within PubSubOptions::confirm_timeout (the subscription stays
-// wanted and is retried), error::response when a server refused (NOPERM:
-// the message is in the Diagnostics, if one is given), operation_aborted
-// when the client is gone. unsubscribe(), punsubscribe() and
+// wanted and is retried), error::response when a server refused one
+// (NOPERM; the others stay subscribed), operation_aborted when the client
+// is gone. unsubscribe(), punsubscribe() and
 // sunsubscribe() return at once, as PubSub's do: no message of those names
 // is queued after they return.
 //
