@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>

@@ -23,6 +23,15 @@ namespace rediscluster::asio {
 // state, whose steps the blocking driver runs one at a time.
 struct detail::PinnedSession {
     PinnedSession(std::shared_ptr<core::ClientCore> client, std::uint16_t slot) : state(std::move(client), slot) {}
+
+    // Runs one step on the transaction's state, alone, while it is open.
+    template <class Step>
+    StepOutcome run(Step step) {
+        std::lock_guard lock(mutex);
+        state.check_open();
+        return step(state);
+    }
+
     std::mutex mutex;
     core::TransactionState state;
 };
@@ -126,16 +135,15 @@ std::shared_ptr<AsyncOperation> make_pinned_exec(const PreparedBatch& batch) {
     }
     auto exec = new_operation();
     exec->packed.assign(rediscluster::detail::kExec);
-    exec->pinned = [session = batch.session, queued]() -> StepOutcome {
-        std::lock_guard lock(session->mutex);
-        auto& state = session->state;
-        state.check_open();
-        Reply reply;
-        std::vector<Reply> queued_replies;
-        if (const auto failure = state.exec(*queued, reply, queued_replies)) {
-            return outcome_of(*failure, std::move(reply));
-        }
-        return exec_outcome(std::move(reply), std::move(queued_replies));
+    exec->pinned = [session = batch.session, queued] {
+        return session->run([&](core::TransactionState& state) -> StepOutcome {
+            Reply reply;
+            std::vector<Reply> queued_replies;
+            if (const auto failure = state.exec(*queued, reply, queued_replies)) {
+                return outcome_of(*failure, std::move(reply));
+            }
+            return exec_outcome(std::move(reply), std::move(queued_replies));
+        });
     };
     return exec;
 }
@@ -175,16 +183,15 @@ std::shared_ptr<PreparedCommand> BatchQueue::watch_step(std::span<const std::str
     std::vector<std::string_view> watch{"WATCH"};
     watch.insert(watch.end(), keys.begin(), keys.end());
     step->packed.encode(watch);
-    step->pinned = [session, keys = std::vector<std::string>(keys.begin(), keys.end())]() -> StepOutcome {
-        std::lock_guard lock(session->mutex);
-        auto& state = session->state;
-        state.check_open();
-        state.pinned.watched.insert(state.pinned.watched.end(), keys.begin(), keys.end());
-        Reply reply;
-        if (const auto failure = state.core->driver().watch(state.pinned, reply)) {
-            return outcome_of(*failure, std::move(reply));
-        }
-        return {};
+    step->pinned = [session, keys = std::vector<std::string>(keys.begin(), keys.end())] {
+        return session->run([&](core::TransactionState& state) -> StepOutcome {
+            state.pinned.watched.insert(state.pinned.watched.end(), keys.begin(), keys.end());
+            Reply reply;
+            if (const auto failure = state.core->driver().watch(state.pinned, reply)) {
+                return outcome_of(*failure, std::move(reply));
+            }
+            return {};
+        });
     };
     return step;
 }
@@ -195,16 +202,12 @@ std::shared_ptr<PreparedCommand> BatchQueue::now_step(std::span<const std::strin
     command->add(args, session->state.analyse(args, true));
     auto step = new_operation();
     step->packed.assign(command->packed(0));
-    step->pinned = [session, command]() -> StepOutcome {
-        std::lock_guard lock(session->mutex);
-        auto& state = session->state;
-        state.check_open();
-        Reply reply;
-        if (const auto failure = state.core->driver().run_pinned(state.pinned, *command, 0, reply)) {
-            return outcome_of(*failure, std::move(reply));
-        }
-        if (reply.is_error()) return {error::response, std::move(reply)};
-        return {{}, std::move(reply)};
+    step->pinned = [session, command] {
+        return session->run([&](core::TransactionState& state) {
+            Reply reply;
+            const auto failure = state.core->driver().run_pinned(state.pinned, *command, 0, reply);
+            return outcome_of(failure, std::move(reply));
+        });
     };
     return step;
 }

@@ -96,7 +96,14 @@ std::pair<error, std::string> error_of(const std::exception_ptr& thrown) {
 
 }  // namespace
 
-// The code and message of a command the blocking driver gave up on.
+StepOutcome outcome_of(const std::optional<core::CommandFailure>& failure, Reply reply) {
+    if (!failure) {
+        if (reply.is_error()) return {error::response, std::move(reply)};  // the command's own answer
+        return {{}, std::move(reply)};
+    }
+    return outcome_of(*failure, std::move(reply));
+}
+
 StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply) {
     try {
         core::raise(failure, reply);
@@ -106,8 +113,7 @@ StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply) {
                                                                                                : error::redirect;
         return {code, std::move(reply)};
     } catch (...) {
-        auto [code, message] = error_of(std::current_exception());
-        return {code, Reply::error(message)};
+        return outcome_of(std::current_exception());
     }
     return {error::connection, Reply::error("the command failed")};  // raise() always throws
 }
@@ -368,7 +374,7 @@ bool AsyncRedisCluster::Impl::judge_block(AsyncOperation& op, Reply& reply, cons
 StepOutcome exec_outcome(Reply exec, std::vector<Reply> queued) {
     if (exec.is_null()) return {error::not_executed, Reply::error("EXEC ran nothing: a watched key changed")};
     if (exec.is_error()) {
-        if (!exec.str().starts_with("EXECABORT")) return {error::response, std::move(exec)};
+        if (classify_error_reply(exec.str()) != ErrorReplyKind::exec_abort) return {error::response, std::move(exec)};
         // Refused while queued: nothing ran.
         return {error::response, Reply::array(std::move(queued))};
     }
@@ -532,11 +538,10 @@ void AsyncRedisCluster::Impl::refresh_then_resume(const std::shared_ptr<AsyncOpe
 void AsyncRedisCluster::Impl::run_elsewhere(const std::shared_ptr<AsyncOperation>& op) {
     // The blocking driver, on a thread of its own: it fans out, splits or
     // waits with the blocking client's rules, and the executor is not held.
-    run_on_thread(op, [client = client, op]() -> StepOutcome {
+    run_on_thread(op, [client = client, op] {
         Reply reply;
-        if (const auto failure = client->run_packed(op->packed.view(), reply)) return outcome_of(*failure, reply);
-        if (reply.is_error()) return {error::response, std::move(reply)};
-        return {{}, std::move(reply)};
+        const auto failure = client->run_packed(op->packed.view(), reply);
+        return outcome_of(failure, std::move(reply));
     });
 }
 

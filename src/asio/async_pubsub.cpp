@@ -74,26 +74,26 @@ struct AsyncPubSub::State : std::enable_shared_from_this<State> {
     }
 
     void receive(std::unique_ptr<detail::MessageWaiter> waiter) {
-        {
-            std::lock_guard lock(mutex);
-            if (!closed) {
-                // One already queued goes at once, unless others wait first.
-                std::optional<PubSubMessage> message;
-                if (waiters.empty()) message = pubsub.get_message(std::chrono::milliseconds(0));
-                if (!message) {
-                    if (auto slot = waiter->cancellation_slot(); slot.is_connected()) {
-                        slot.assign([weak = weak_from_this(), raw = waiter.get()](::asio::cancellation_type) {
-                            if (auto self = weak.lock()) self->cancel(raw);
-                        });
-                    }
-                    waiters.push_back(std::move(waiter));
-                    return;
-                }
+        std::unique_lock lock(mutex);
+        if (closed) {
+            lock.unlock();
+            waiter->complete(::asio::error::operation_aborted, {});
+            return;
+        }
+        // One already queued goes at once, unless others wait first.
+        if (waiters.empty()) {
+            if (auto message = pubsub.get_message(std::chrono::milliseconds(0))) {
+                lock.unlock();
                 waiter->complete({}, std::move(*message));
                 return;
             }
         }
-        waiter->complete(::asio::error::operation_aborted, {});
+        if (auto slot = waiter->cancellation_slot(); slot.is_connected()) {
+            slot.assign([weak = weak_from_this(), raw = waiter.get()](::asio::cancellation_type) {
+                if (auto self = weak.lock()) self->cancel(raw);
+            });
+        }
+        waiters.push_back(std::move(waiter));
     }
 
     // From the receive's cancellation slot: it ends, and no message is lost.

@@ -298,8 +298,10 @@ private:
 
 // --- the client --------------------------------------------------------------------
 
-// The code and message a command the blocking driver gave up on
-// completes with.
+// What a command the blocking driver ran completes with: its reply (an
+// error reply of its own is error::response), or, when the driver gave up
+// (`failure`), the code and message of that failure.
+StepOutcome outcome_of(const std::optional<core::CommandFailure>& failure, Reply reply);
 StepOutcome outcome_of(const core::CommandFailure& failure, Reply reply);
 // The code and message of an exception of the blocking layer.
 StepOutcome outcome_of(const std::exception_ptr& thrown);

@@ -130,14 +130,8 @@ protected:
     template <class Reader, class CompletionToken>
     auto launch_step(std::shared_ptr<PreparedCommand> step, CompletionToken&& token,
                      Diagnostics* diagnostics = nullptr) {
-        return ::asio::async_initiate<CompletionToken, typename SignatureOf<typename Reader::type>::type>(
-            [client = client_, executor = executor_, diagnostics](auto handler, std::shared_ptr<PreparedCommand> op) {
-                using HandlerCompletion = CompletionOf<Reader, decltype(handler)>;
-                AsyncRedisCluster::start(
-                    client, executor, AsyncRedisCluster::claim(std::move(op)),
-                    CompletionPtr(new HandlerCompletion(std::move(handler), executor, diagnostics), false));
-            },
-            token, std::move(step));
+        return AsyncRedisCluster::initiate_on<Reader>(client_, executor_, std::move(step),
+                                                      std::forward<CompletionToken>(token), diagnostics);
     }
     // The steps: WATCH `keys`, and a command run at once. Each throws what
     // refuses it (a key of another slot...) before anything is sent.

@@ -464,11 +464,20 @@ private:
     template <class Reader, class CompletionToken>
     auto initiate(std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token,
                   Diagnostics* diagnostics = nullptr) {
-        // The client is held weakly: an operation launched after the client
-        // is gone (a deferred one) completes with operation_aborted.
-        return ::asio::async_initiate<CompletionToken, void(std::error_code, typename Reader::type)>(
-            [impl = std::weak_ptr<Impl>(impl_), executor = executor_, diagnostics](
-                auto handler, std::shared_ptr<detail::PreparedCommand> prepared) {
+        return initiate_on<Reader>(impl_, executor_, std::move(command), std::forward<CompletionToken>(token),
+                                   diagnostics);
+    }
+    // Launches `command` on the client `impl` (also for the transactions'
+    // and pub/sub's operations), completing as Reader reads the reply. The
+    // client is held weakly: an operation launched after the client is
+    // gone (a deferred one) completes with operation_aborted.
+    template <class Reader, class CompletionToken>
+    static auto initiate_on(std::weak_ptr<Impl> impl, const executor_type& executor,
+                            std::shared_ptr<detail::PreparedCommand> command, CompletionToken&& token,
+                            Diagnostics* diagnostics = nullptr) {
+        return ::asio::async_initiate<CompletionToken, typename detail::SignatureOf<typename Reader::type>::type>(
+            [impl = std::move(impl), executor, diagnostics](auto handler,
+                                                            std::shared_ptr<detail::PreparedCommand> prepared) {
                 using HandlerCompletion = detail::CompletionOf<Reader, decltype(handler)>;
                 auto op = claim(std::move(prepared));
                 void* place = completion_space(*op, sizeof(HandlerCompletion), alignof(HandlerCompletion));

@@ -196,18 +196,8 @@ private:
         static_assert(sizeof...(NamesAndToken) >= 2, "subscribe(names..., token): at least one name, and a token");
         auto all = std::forward_as_tuple(std::forward<NamesAndToken>(names_and_token)...);
         auto step = subscribe_names(kind, all, std::make_index_sequence<name_count>{});
-        return initiate_subscribe(std::move(step), std::get<name_count>(std::move(all)));
-    }
-    template <class CompletionToken>
-    auto initiate_subscribe(std::shared_ptr<detail::PreparedCommand> step, CompletionToken&& token) {
-        return ::asio::async_initiate<CompletionToken, void(std::error_code)>(
-            [client = client_, executor = executor_](auto handler, std::shared_ptr<detail::PreparedCommand> op) {
-                using HandlerCompletion = detail::CompletionOf<detail::NoValue, decltype(handler)>;
-                AsyncRedisCluster::start(client, executor, AsyncRedisCluster::claim(std::move(op)),
-                                         detail::CompletionPtr(new HandlerCompletion(std::move(handler), executor),
-                                                               false));
-            },
-            token, std::move(step));
+        return AsyncRedisCluster::initiate_on<detail::NoValue>(client_, executor_, std::move(step),
+                                                               std::get<name_count>(std::move(all)));
     }
     template <class Tuple, std::size_t... I>
     std::shared_ptr<detail::PreparedCommand> subscribe_names(Subscription kind, Tuple& all, std::index_sequence<I...>) {
